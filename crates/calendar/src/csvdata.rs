@@ -81,11 +81,12 @@ pub(crate) fn read_rows(text: &str, file: &str, header: &[&str]) -> Result<Vec<R
         .flexible(true)
         .from_reader(text.as_bytes());
     let found = reader.headers().map_err(|error| csv_error(file, &error))?.clone();
+    let header_line = found.position().map(|position| position.line()).unwrap_or(1);
     let found: Vec<&str> = found.iter().map(str::trim).collect();
     if found != header {
         return Err(CalendarError::Data {
             file: file.to_owned(),
-            line: reader.position().line().max(1),
+            line: header_line,
             message: format!(
                 "dòng tiêu đề phải là / the header line must be: {} (đang là / found: {})",
                 header.join(","),

@@ -53,7 +53,7 @@ impl NaiveDeadlines {
                     let open = date.at(open_hour, open_minute, 0, 0);
                     let close = date.at(close_hour, close_minute, 0, 0);
                     let start = if first && local > open { local.min(close) } else { open };
-                    let available = (close - start).get_seconds();
+                    let available = close.duration_since(start).as_secs();
                     if available <= 0 {
                         continue;
                     }

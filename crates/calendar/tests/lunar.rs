@@ -11,9 +11,9 @@ use jiff::civil::Date;
 
 /// Months where the Meeus series and the ephemeris put a new moon on different sides of
 /// midnight. Each is listed by the ephemeris tool's `--near-midnight` report (README there).
-/// The only one in 1900–2100: the new moon of 1967-07-07 at 16:59:57 UT per the ephemeris, three
-/// seconds before midnight at UTC+7 by our series and three seconds after it by the ephemeris;
-/// both are within their stated precision, so the day is undecidable from either. (1967 also
+/// The only one in 1900–2100: the new moon of 7 July 1967 at 17:00:03 UT per the ephemeris, i.e.
+/// three seconds after midnight at UTC+7 (8 July); our series puts it seconds earlier, before
+/// midnight (7 July). Both are within their precision, so neither can decide the day. (1967 also
 /// predates the North's switch to the UTC+7 calendar on 8 August 1967.) It moves the end of
 /// month 5 and the start of month 6 of 1967 by one day.
 const KNOWN_NEAR_MIDNIGHT: &[(i32, u8, bool)] = &[(1967, 5, false), (1967, 6, false)];
