@@ -56,17 +56,16 @@ pub(crate) fn parse_iso_date(text: &str) -> Option<Date> {
     Date::new(year, month, day).ok()
 }
 
-/// `mon`..`sun` (also the full English names), case-insensitive.
-pub(crate) fn parse_weekday(text: &str) -> Option<Weekday> {
-    let lower = text.trim().to_ascii_lowercase();
-    let weekday = match lower.get(0..3)? {
-        "mon" => Weekday::Monday,
-        "tue" => Weekday::Tuesday,
-        "wed" => Weekday::Wednesday,
-        "thu" => Weekday::Thursday,
-        "fri" => Weekday::Friday,
-        "sat" => Weekday::Saturday,
-        "sun" => Weekday::Sunday,
+/// A weekday from `mon`..`sun` or the full English name, case-insensitive.
+pub fn parse_weekday(text: &str) -> Option<Weekday> {
+    let weekday = match text.trim().to_ascii_lowercase().as_str() {
+        "mon" | "monday" => Weekday::Monday,
+        "tue" | "tuesday" => Weekday::Tuesday,
+        "wed" | "wednesday" => Weekday::Wednesday,
+        "thu" | "thursday" => Weekday::Thursday,
+        "fri" | "friday" => Weekday::Friday,
+        "sat" | "saturday" => Weekday::Saturday,
+        "sun" | "sunday" => Weekday::Sunday,
         _ => return None,
     };
     Some(weekday)

@@ -24,6 +24,7 @@ mod schedule;
 mod working;
 
 pub use appointment::{Appointment, Reschedule};
+pub use csvdata::parse_weekday;
 pub use days::{CivilCalendar, DayKind, FIRST_YEAR, LAST_YEAR, SpecialDay, YearSource};
 pub use error::CalendarError;
 pub use lunar::LunarDate;
