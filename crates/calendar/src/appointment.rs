@@ -55,7 +55,11 @@ impl Appointment {
     /// The dossier was supplemented and became complete at `completed_at`: the clock restarts
     /// from zero, new due = completion + the full time limit (Art. 19(4)). A reschedule made
     /// before the supplement no longer applies.
-    pub fn restart_after_supplement(&mut self, engine: &WorkingTime, completed_at: Timestamp) -> Result<(), CalendarError> {
+    pub fn restart_after_supplement(
+        &mut self,
+        engine: &WorkingTime,
+        completed_at: Timestamp,
+    ) -> Result<(), CalendarError> {
         let due = engine.due(completed_at, self.limit)?;
         self.legal_due = due;
         self.appointment = due;

@@ -26,13 +26,11 @@ fn sin_deg(degrees: f64) -> f64 {
 pub(crate) fn delta_t_seconds(year: f64) -> f64 {
     if year < 1900.0 {
         let t = year - 1860.0;
-        7.62 + 0.5737 * t - 0.251_754 * t.powi(2) + 0.016_806_68 * t.powi(3)
-            - 0.000_447_362_4 * t.powi(4)
+        7.62 + 0.5737 * t - 0.251_754 * t.powi(2) + 0.016_806_68 * t.powi(3) - 0.000_447_362_4 * t.powi(4)
             + t.powi(5) / 233_174.0
     } else if year < 1920.0 {
         let t = year - 1900.0;
-        -2.79 + 1.494_119 * t - 0.059_893_9 * t.powi(2) + 0.006_196_6 * t.powi(3)
-            - 0.000_197 * t.powi(4)
+        -2.79 + 1.494_119 * t - 0.059_893_9 * t.powi(2) + 0.006_196_6 * t.powi(3) - 0.000_197 * t.powi(4)
     } else if year < 1941.0 {
         let t = year - 1920.0;
         21.20 + 0.844_93 * t - 0.076_100 * t.powi(2) + 0.002_093_6 * t.powi(3)
@@ -74,18 +72,17 @@ pub(crate) fn new_moon_ut(k: i32) -> f64 {
     let t2 = t * t;
     let t3 = t2 * t;
     let t4 = t3 * t;
-    let mean = EPOCH_NEW_MOON + SYNODIC_MONTH * k + 0.000_154_37 * t2 - 0.000_000_150 * t3
-        + 0.000_000_000_73 * t4;
+    let mean = EPOCH_NEW_MOON + SYNODIC_MONTH * k + 0.000_154_37 * t2 - 0.000_000_150 * t3 + 0.000_000_000_73 * t4;
     let e = 1.0 - 0.002_516 * t - 0.000_007_4 * t2;
     // Sun's mean anomaly, Moon's mean anomaly, Moon's argument of latitude, ascending node.
     let m = 2.5534 + 29.105_356_70 * k - 0.000_001_4 * t2 - 0.000_000_11 * t3;
-    let mp = 201.5643 + 385.816_935_28 * k + 0.010_758_2 * t2 + 0.000_012_38 * t3
-        - 0.000_000_058 * t4;
-    let f = 160.7108 + 390.670_502_84 * k - 0.001_611_8 * t2 - 0.000_002_27 * t3
-        + 0.000_000_011 * t4;
+    let mp = 201.5643 + 385.816_935_28 * k + 0.010_758_2 * t2 + 0.000_012_38 * t3 - 0.000_000_058 * t4;
+    let f = 160.7108 + 390.670_502_84 * k - 0.001_611_8 * t2 - 0.000_002_27 * t3 + 0.000_000_011 * t4;
     let omega = 124.7746 - 1.563_755_88 * k + 0.002_067_2 * t2 + 0.000_002_15 * t3;
 
-    let periodic = -0.40720 * sin_deg(mp) + 0.17241 * e * sin_deg(m) + 0.01608 * sin_deg(2.0 * mp)
+    let periodic = -0.40720 * sin_deg(mp)
+        + 0.17241 * e * sin_deg(m)
+        + 0.01608 * sin_deg(2.0 * mp)
         + 0.01039 * sin_deg(2.0 * f)
         + 0.00739 * e * sin_deg(mp - m)
         - 0.00514 * e * sin_deg(mp + m)
@@ -160,14 +157,13 @@ pub(crate) fn sun_apparent_longitude(jd_ut: f64) -> f64 {
     let true_longitude = mean_longitude + centre;
     let eccentricity = 0.016_708_634 - 0.000_042_037 * t - 0.000_000_126_7 * t2;
     let true_anomaly = mean_anomaly + centre;
-    let radius = 1.000_001_018 * (1.0 - eccentricity * eccentricity)
-        / (1.0 + eccentricity * (true_anomaly * PI / 180.0).cos());
+    let radius =
+        1.000_001_018 * (1.0 - eccentricity * eccentricity) / (1.0 + eccentricity * (true_anomaly * PI / 180.0).cos());
     // Nutation in longitude (arcseconds), Meeus chapter 22, the four largest terms.
     let omega = 125.044_52 - 1_934.136_261 * t;
-    let sun_mean = 280.4665 + 36_000.7698 * t;
-    let moon_mean = 218.3165 + 481_267.8813 * t;
-    let nutation = -17.20 * sin_deg(omega) - 1.32 * sin_deg(2.0 * sun_mean)
-        - 0.23 * sin_deg(2.0 * moon_mean)
+    let sun_mean = 280.4665 + 36_000.769_8 * t;
+    let moon_mean = 218.3165 + 481_267.881_3 * t;
+    let nutation = -17.20 * sin_deg(omega) - 1.32 * sin_deg(2.0 * sun_mean) - 0.23 * sin_deg(2.0 * moon_mean)
         + 0.21 * sin_deg(2.0 * omega);
     // Aberration: -20.4898" / R.
     let aberration = -20.4898 / radius;

@@ -22,14 +22,17 @@ impl Row {
     /// A numeric field.
     pub(crate) fn number<T: FromStr>(&self, index: usize, name: &str) -> Result<T, String> {
         let text = self.get(index);
-        text.parse().map_err(|_| format!("cột {name} không phải số hợp lệ / column {name} is not a valid number: {text:?}"))
+        text.parse()
+            .map_err(|_| format!("cột {name} không phải số hợp lệ / column {name} is not a valid number: {text:?}"))
     }
 
     /// An ISO `YYYY-MM-DD` date field that must exist.
     pub(crate) fn date(&self, index: usize, name: &str) -> Result<Date, String> {
         let text = self.get(index);
         parse_iso_date(text).ok_or_else(|| {
-            format!("cột {name} không phải ngày hợp lệ YYYY-MM-DD / column {name} is not a valid YYYY-MM-DD date: {text:?}")
+            format!(
+                "cột {name} không phải ngày hợp lệ YYYY-MM-DD / column {name} is not a valid YYYY-MM-DD date: {text:?}"
+            )
         })
     }
 
@@ -74,11 +77,8 @@ pub fn parse_weekday(text: &str) -> Option<Weekday> {
 /// Reads a CSV text whose first non-comment line is exactly `header`. Lines starting with `#`
 /// are comments. Every row must have exactly the header's number of fields.
 pub(crate) fn read_rows(text: &str, file: &str, header: &[&str]) -> Result<Vec<Row>, CalendarError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .comment(Some(b'#'))
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).comment(Some(b'#')).flexible(true).from_reader(text.as_bytes());
     let found = reader.headers().map_err(|error| csv_error(file, &error))?.clone();
     let header_line = found.position().map(|position| position.line()).unwrap_or(1);
     let found: Vec<&str> = found.iter().map(str::trim).collect();

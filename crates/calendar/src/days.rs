@@ -109,8 +109,7 @@ impl CivilCalendar {
                 DayInfo { kind, name: 0 }
             })
             .collect();
-        let official: Vec<bool> =
-            (FIRST_YEAR..=LAST_YEAR).map(|year| schedule.year(year).is_some()).collect();
+        let official: Vec<bool> = (FIRST_YEAR..=LAST_YEAR).map(|year| schedule.year(year).is_some()).collect();
         let is_official_day = |day: i32| official[usize::from((daynum::date_of(day).year() - FIRST_YEAR) as u16)];
 
         // Statutory holidays of every year, then compensatory days in date order.
@@ -195,7 +194,11 @@ impl CivilCalendar {
     /// Whether a year's days off come from an official schedule or from the statutory rules.
     pub fn year_source(&self, year: i16) -> Result<YearSource, CalendarError> {
         check_year(year)?;
-        Ok(if self.official[usize::from((year - FIRST_YEAR) as u16)] { YearSource::Official } else { YearSource::Statutory })
+        Ok(if self.official[usize::from((year - FIRST_YEAR) as u16)] {
+            YearSource::Official
+        } else {
+            YearSource::Statutory
+        })
     }
 
     /// Indices of the first and last day of a covered year.

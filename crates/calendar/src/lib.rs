@@ -13,8 +13,8 @@
 mod appointment;
 mod astro;
 mod csvdata;
-mod days;
 mod daynum;
+mod days;
 mod error;
 pub mod lunar;
 pub mod naive;

@@ -76,7 +76,9 @@ impl NaiveDeadlines {
         self.intervals
             .iter()
             .map(|&((open_hour, open_minute), (close_hour, close_minute))| {
-                i64::from(close_hour) * 3600 + i64::from(close_minute) * 60 - i64::from(open_hour) * 3600 - i64::from(open_minute) * 60
+                i64::from(close_hour) * 3600 + i64::from(close_minute) * 60
+                    - i64::from(open_hour) * 3600
+                    - i64::from(open_minute) * 60
             })
             .sum()
     }

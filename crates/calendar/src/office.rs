@@ -44,7 +44,9 @@ impl OfficeHours {
         time_zone_name: &str,
     ) -> Result<OfficeHours, CalendarError> {
         if intervals.is_empty() {
-            return Err(CalendarError::InvalidOfficeHours("cần ít nhất một khoảng giờ / at least one interval is needed".to_owned()));
+            return Err(CalendarError::InvalidOfficeHours(
+                "cần ít nhất một khoảng giờ / at least one interval is needed".to_owned(),
+            ));
         }
         let mut seconds = Vec::with_capacity(intervals.len());
         let mut previous_end = 0;
@@ -59,7 +61,9 @@ impl OfficeHours {
             seconds.push((start, end));
         }
         if weekdays.is_empty() {
-            return Err(CalendarError::InvalidOfficeHours("cần ít nhất một ngày trong tuần / at least one weekday is needed".to_owned()));
+            return Err(CalendarError::InvalidOfficeHours(
+                "cần ít nhất một ngày trong tuần / at least one weekday is needed".to_owned(),
+            ));
         }
         let mut weekday_flags = [false; 7];
         for weekday in weekdays {

@@ -80,16 +80,25 @@ pub struct HolidayRules {
 }
 
 const HEADER: [&str; 12] = [
-    "id", "name_vi", "name_en", "calendar", "month", "day", "offset", "length", "move_if",
-    "effective_from", "effective_to", "source",
+    "id",
+    "name_vi",
+    "name_en",
+    "calendar",
+    "month",
+    "day",
+    "offset",
+    "length",
+    "move_if",
+    "effective_from",
+    "effective_to",
+    "source",
 ];
 
 impl HolidayRules {
     /// The rules shipped with motcua (`data/calendar/holiday-rules.csv`).
     pub fn builtin() -> HolidayRules {
         // The embedded file is tested in this crate's tests, so parsing it cannot fail at run time.
-        HolidayRules::parse(crate::BUILTIN_HOLIDAY_RULES, "built-in:holiday-rules.csv")
-            .unwrap_or_default()
+        HolidayRules::parse(crate::BUILTIN_HOLIDAY_RULES, "built-in:holiday-rules.csv").unwrap_or_default()
     }
 
     /// Parses a rules file. `file` labels errors, which name the line.
@@ -122,12 +131,9 @@ impl HolidayRules {
                     Ok(date) => date,
                     Err(_) => continue,
                 },
-                AnchorCalendar::Lunar => lunar::to_solar(LunarDate {
-                    year: i32::from(year),
-                    month: rule.month,
-                    leap: false,
-                    day: rule.day,
-                })?,
+                AnchorCalendar::Lunar => {
+                    lunar::to_solar(LunarDate { year: i32::from(year), month: rule.month, leap: false, day: rule.day })?
+                }
             };
             if anchor < rule.effective_from || rule.effective_to.is_some_and(|to| anchor > to) {
                 continue;
@@ -148,7 +154,11 @@ fn parse_rule(row: &crate::csvdata::Row) -> Result<HolidayRule, String> {
     let calendar = match row.get(3) {
         "solar" => AnchorCalendar::Solar,
         "lunar" => AnchorCalendar::Lunar,
-        other => return Err(format!("cột calendar phải là solar hoặc lunar / calendar must be solar or lunar, not {other:?}")),
+        other => {
+            return Err(format!(
+                "cột calendar phải là solar hoặc lunar / calendar must be solar or lunar, not {other:?}"
+            ));
+        }
     };
     let month: u8 = row.number(4, "month")?;
     let day: u8 = row.number(5, "day")?;

@@ -11,8 +11,8 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::days::{CivilCalendar, DayKind, FIRST_YEAR, LAST_YEAR};
 use crate::daynum;
+use crate::days::{CivilCalendar, DayKind, FIRST_YEAR, LAST_YEAR};
 use crate::error::CalendarError;
 use crate::office::OfficeHours;
 
@@ -95,7 +95,11 @@ impl TimeLimit {
                 "số ngày phải từ 1 đến 1000 / calendar days must be 1..=1000, not {days}"
             )));
         }
-        Ok(TimeLimit::CalendarDays { days: days as u16, last_day: LastDayRule::NextWorkingDay, ends_at: DayEnd::OfficeClose })
+        Ok(TimeLimit::CalendarDays {
+            days: days as u16,
+            last_day: LastDayRule::NextWorkingDay,
+            ends_at: DayEnd::OfficeClose,
+        })
     }
 }
 
@@ -159,7 +163,14 @@ impl WorkingTime {
         }
         rank.push(count);
         let utc_offset = constant_offset(&hours, first_day, rank.len() as i32 - 1)?;
-        Ok(WorkingTime { day_seconds: i64::from(hours.day_seconds()), hours, first_day, rank, working_days, utc_offset })
+        Ok(WorkingTime {
+            day_seconds: i64::from(hours.day_seconds()),
+            hours,
+            first_day,
+            rank,
+            working_days,
+            utc_offset,
+        })
     }
 
     /// The engine for Ho Chi Minh City's default hours over the shipped calendar.
@@ -199,11 +210,7 @@ impl WorkingTime {
 
     /// Office seconds of a working day elapsed at a second of the day.
     fn office_seconds_before(&self, second: u32) -> i64 {
-        self.hours
-            .interval_seconds()
-            .iter()
-            .map(|&(start, end)| i64::from(second.clamp(start, end) - start))
-            .sum()
+        self.hours.interval_seconds().iter().map(|&(start, end)| i64::from(second.clamp(start, end) - start)).sum()
     }
 
     /// Office seconds from the start of the covered range to an instant.
@@ -271,7 +278,9 @@ impl WorkingTime {
     /// of that office time, so it may be a closing time but never the next opening).
     pub fn add_office_seconds(&self, start: Timestamp, seconds: i64) -> Result<Timestamp, CalendarError> {
         if seconds < 1 {
-            return Err(CalendarError::InvalidTimeLimit(format!("cần số giây dương / seconds must be positive, not {seconds}")));
+            return Err(CalendarError::InvalidTimeLimit(format!(
+                "cần số giây dương / seconds must be positive, not {seconds}"
+            )));
         }
         self.instant_ending_at(self.position(start)? + seconds)
     }
@@ -341,9 +350,10 @@ impl WorkingTime {
     ///
     /// Definition (documented in ARCHITECTURE.md): late when finished after the due instant; early
     /// when finished on a civil day before the due day; on time otherwise (on the due day, at or
-    /// before the due instant). Circular 01/2018/TT-VPCP indicator 1 scores < limit, = limit and
-    /// > limit; comparing days for early/on time follows the portals' practice of comparing with
-    /// the appointment date, while lateness is to the second because the appointment has a time.
+    /// before the due instant). Circular 01/2018/TT-VPCP indicator 1 scores "less than", "equal
+    /// to" and "more than" the time limit; comparing days for early and on time follows the
+    /// portals' practice of comparing with the appointment date, while lateness is measured to the
+    /// second because the appointment has a time.
     pub fn classify_finished(&self, due: Timestamp, finished: Timestamp) -> Completion {
         if finished > due {
             Completion::Late
@@ -362,7 +372,8 @@ impl WorkingTime {
 
 fn constant_offset(hours: &OfficeHours, first_day: i32, days: i32) -> Result<i64, CalendarError> {
     let zone = hours.time_zone();
-    let noon = |day: i32| Timestamp::from_second(i64::from(day) * SECONDS_PER_DAY + 43_200).unwrap_or(Timestamp::UNIX_EPOCH);
+    let noon =
+        |day: i32| Timestamp::from_second(i64::from(day) * SECONDS_PER_DAY + 43_200).unwrap_or(Timestamp::UNIX_EPOCH);
     let offset = zone.to_offset(noon(first_day)).seconds();
     // Checking every day at noon and midnight is cheap (a few ms once per unit) and catches any
     // transition a zone might have in the range.

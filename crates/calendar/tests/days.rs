@@ -125,8 +125,15 @@ fn statutory_years_follow_the_law_in_force() {
     let tet_2013: Vec<_> = kinds(&calendar, 2013).into_iter().filter(|(day, _)| day.starts_with("2013-02")).collect();
     assert_eq!(
         tet_2013,
-        [("2013-02-09", "holiday"), ("2013-02-10", "holiday"), ("2013-02-11", "holiday"), ("2013-02-12", "holiday"), ("2013-02-13", "compensatory"), ("2013-02-14", "compensatory")]
-            .map(|(day, kind)| (day.to_owned(), kind))
+        [
+            ("2013-02-09", "holiday"),
+            ("2013-02-10", "holiday"),
+            ("2013-02-11", "holiday"),
+            ("2013-02-12", "holiday"),
+            ("2013-02-13", "compensatory"),
+            ("2013-02-14", "compensatory")
+        ]
+        .map(|(day, kind)| (day.to_owned(), kind))
     );
     // National Day adjacent day moves to 3/9 when 1/9 is a Sunday (2024's choice; 2030 too).
     assert_eq!(calendar.day(date("2030-09-03")).expect("in range").0, DayKind::Holiday);
@@ -142,7 +149,10 @@ fn a_new_statutory_holiday_is_a_data_change() {
     let calendar = CivilCalendar::new(&rules, &OfficialSchedule::builtin()).expect("calendar");
     assert_eq!(calendar.day(date("2027-11-24")).expect("in range"), (DayKind::Holiday, Some("Ngày Văn hóa Việt Nam")));
     // 24/11/2029 is a Saturday: compensated on Monday 26/11.
-    assert_eq!(calendar.day(date("2029-11-26")).expect("in range"), (DayKind::Compensatory, Some("Nghỉ bù Ngày Văn hóa Việt Nam")));
+    assert_eq!(
+        calendar.day(date("2029-11-26")).expect("in range"),
+        (DayKind::Compensatory, Some("Nghỉ bù Ngày Văn hóa Việt Nam"))
+    );
     // Not before its effective date, and the official 2026 schedule is untouched.
     assert_eq!(calendar.day(date("2026-11-24")).expect("in range").0, DayKind::Workday);
 }

@@ -74,7 +74,8 @@ fn working_day_cases() {
 #[test]
 fn calendar_day_cases() {
     let keep = TimeLimit::CalendarDays { days: 15, last_day: LastDayRule::KeepLastDay, ends_at: DayEnd::OfficeClose };
-    let midnight = TimeLimit::CalendarDays { days: 15, last_day: LastDayRule::NextWorkingDay, ends_at: DayEnd::Midnight };
+    let midnight =
+        TimeLimit::CalendarDays { days: 15, last_day: LastDayRule::NextWorkingDay, ends_at: DayEnd::Midnight };
     let fifteen = TimeLimit::calendar_days(15).expect("valid");
     // Construction permit for a house, 15 days: the receipt day is not counted.
     check("2026-03-02T09:00:00+07:00", fifteen, "2026-03-17T17:00:00+07:00");
@@ -159,11 +160,14 @@ fn appointment_life() {
     assert!(outcome.breach);
     // A new appointment must be later.
     let mut earlier = Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), working(5)).expect("in range");
-    assert!(earlier.reschedule(engine, instant("2026-03-03T10:00:00+07:00"), instant("2026-03-05T17:00:00+07:00")).is_err());
+    assert!(
+        earlier.reschedule(engine, instant("2026-03-03T10:00:00+07:00"), instant("2026-03-05T17:00:00+07:00")).is_err()
+    );
 
     // Legal extension by 10 working days moves both.
-    let mut permit = Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), TimeLimit::calendar_days(15).expect("valid"))
-        .expect("in range");
+    let mut permit =
+        Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), TimeLimit::calendar_days(15).expect("valid"))
+            .expect("in range");
     permit.extend(engine, WorkingDays::new(10).expect("valid")).expect("in range");
     assert_eq!(show(permit.legal_due()), "2026-03-31T17:00:00+07:00");
 }
@@ -175,8 +179,14 @@ fn invalid_inputs() {
     assert!(WorkingDays::new(1001).is_err());
     assert!(TimeLimit::calendar_days(0).is_err());
     let engine = engine();
-    assert_eq!(engine.due(instant("1999-12-31T10:00:00+07:00"), working(1)).expect_err("range").code(), "CALENDAR_OUT_OF_RANGE");
-    assert_eq!(engine.due(instant("2100-12-31T10:00:00+07:00"), working(5)).expect_err("range").code(), "CALENDAR_OUT_OF_RANGE");
+    assert_eq!(
+        engine.due(instant("1999-12-31T10:00:00+07:00"), working(1)).expect_err("range").code(),
+        "CALENDAR_OUT_OF_RANGE"
+    );
+    assert_eq!(
+        engine.due(instant("2100-12-31T10:00:00+07:00"), working(5)).expect_err("range").code(),
+        "CALENDAR_OUT_OF_RANGE"
+    );
     assert!(OfficeHours::parse_intervals("07:30-11:30,13:00").is_err());
     assert!(OfficeHours::parse_intervals("25:00-26:00").is_err());
     let overlapping = OfficeHours::parse_intervals("07:30-12:00,11:00-17:00").expect("parses");
@@ -191,8 +201,13 @@ fn other_office_hours() {
     // A unit working 07:00–11:00 and 13:30–17:30, Monday to Saturday.
     use jiff::civil::Weekday::*;
     let intervals = OfficeHours::parse_intervals("07:00-11:00,13:30-17:30").expect("parses");
-    let hours = OfficeHours::new(&intervals, &[Monday, Tuesday, Wednesday, Thursday, Friday, Saturday], jiff::civil::time(15, 0, 0, 0), "Asia/Ho_Chi_Minh")
-        .expect("valid");
+    let hours = OfficeHours::new(
+        &intervals,
+        &[Monday, Tuesday, Wednesday, Thursday, Friday, Saturday],
+        jiff::civil::time(15, 0, 0, 0),
+        "Asia/Ho_Chi_Minh",
+    )
+    .expect("valid");
     let engine = WorkingTime::new(&CivilCalendar::builtin().expect("calendar"), hours).expect("engine");
     let due = engine.due(instant("2026-03-06T16:00:00+07:00"), working(1)).expect("in range");
     assert_eq!(show(due), "2026-03-07T16:00:00+07:00");

@@ -44,8 +44,17 @@ fn every_month_1900_2100_matches_the_ephemeris() {
         let known = KNOWN_NEAR_MIDNIGHT.contains(&(year, month, leap));
         match lunar::lunar_month(year, month, leap) {
             Ok(ours) if ours.start == start && ours.days == days => {}
-            Ok(ours) if known => eprintln!("known near-midnight case {year}/{month}{}: {} vs {start}", if leap { "L" } else { "" }, ours.start),
-            Ok(ours) => mismatches.push(format!("{year}/{month}{} ours {} ({} days) ephemeris {start} ({days} days)", if leap { "L" } else { "" }, ours.start, ours.days)),
+            Ok(ours) if known => eprintln!(
+                "known near-midnight case {year}/{month}{}: {} vs {start}",
+                if leap { "L" } else { "" },
+                ours.start
+            ),
+            Ok(ours) => mismatches.push(format!(
+                "{year}/{month}{} ours {} ({} days) ephemeris {start} ({days} days)",
+                if leap { "L" } else { "" },
+                ours.start,
+                ours.days
+            )),
             Err(error) => mismatches.push(format!("{year}/{month}{}: {error}", if leap { "L" } else { "" })),
         }
     }
@@ -101,7 +110,22 @@ fn known_dates() {
 
 #[test]
 fn leap_months() {
-    for (year, month) in [(2001, 4), (2004, 2), (2006, 7), (2009, 5), (2012, 4), (2014, 9), (2017, 6), (2020, 4), (2023, 2), (2025, 6), (2028, 5), (2031, 3), (2033, 11), (1985, 2)] {
+    for (year, month) in [
+        (2001, 4),
+        (2004, 2),
+        (2006, 7),
+        (2009, 5),
+        (2012, 4),
+        (2014, 9),
+        (2017, 6),
+        (2020, 4),
+        (2023, 2),
+        (2025, 6),
+        (2028, 5),
+        (2031, 3),
+        (2033, 11),
+        (1985, 2),
+    ] {
         assert_eq!(lunar::leap_month(year), Some(month), "{year}");
     }
     assert_eq!(lunar::leap_month(2026), None);

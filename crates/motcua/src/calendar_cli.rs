@@ -133,10 +133,7 @@ pub fn run(config: &Config, command: CalendarCommand) -> Result<()> {
 }
 
 fn parse_year(text: &str) -> Result<i16> {
-    let year: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| InputError(format!("năm không hợp lệ / invalid year {text:?}")))?;
+    let year: i64 = text.trim().parse().map_err(|_| InputError(format!("năm không hợp lệ / invalid year {text:?}")))?;
     if !(i64::from(calendar::FIRST_YEAR)..=i64::from(calendar::LAST_YEAR)).contains(&year) {
         return Err(InputError(format!(
             "năm {year} ngoài phạm vi / year {year} is out of range ({}..={})",
@@ -149,7 +146,9 @@ fn parse_year(text: &str) -> Result<i16> {
 }
 
 fn parse_date(text: &str) -> Result<Date> {
-    let invalid = || InputError(format!("ngày không hợp lệ hoặc không tồn tại / invalid or non-existent date {text:?} (YYYY-MM-DD)"));
+    let invalid = || {
+        InputError(format!("ngày không hợp lệ hoặc không tồn tại / invalid or non-existent date {text:?} (YYYY-MM-DD)"))
+    };
     let text = text.trim();
     if text.len() != 10 {
         return Err(invalid().into());
@@ -225,7 +224,8 @@ fn to_lunar(text: &str) -> Result<()> {
 
 /// Runs `motcua deadline`.
 pub fn deadline(config: &Config, args: DeadlineArgs) -> Result<()> {
-    let engine = config.working_time(args.unit.unit.as_deref(), args.unit.office_hours.as_deref(), &args.unit.schedules)?;
+    let engine =
+        config.working_time(args.unit.unit.as_deref(), args.unit.office_hours.as_deref(), &args.unit.schedules)?;
     let received = parse_instant(&args.received, &engine)?;
     let limit = match (&args.working_days, &args.calendar_days) {
         (Some(days), _) => TimeLimit::WorkingDays(WorkingDays::new(parse_count(days, "--working-days")?)?),
@@ -263,7 +263,8 @@ fn draft_schedule(config: &Config, year: &str) -> Result<()> {
     // The statutory computation alone, whatever official schedule exists.
     let rules = match &config.calendar.holiday_rules_file {
         Some(path) => calendar::HolidayRules::parse(
-            &std::fs::read_to_string(path).map_err(|error| InputError(format!("không đọc được / cannot read {}: {error}", path.display())))?,
+            &std::fs::read_to_string(path)
+                .map_err(|error| InputError(format!("không đọc được / cannot read {}: {error}", path.display())))?,
             &path.display().to_string(),
         )?,
         None => calendar::HolidayRules::builtin(),
@@ -289,7 +290,8 @@ fn check(files: &[PathBuf]) -> Result<()> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| InputError(format!("không đọc được / cannot read {}: {error}", path.display())))?;
         let label = path.display().to_string();
-        let is_rules = text.lines().find(|line| !line.trim_start().starts_with('#')).is_some_and(|line| line.starts_with("id,"));
+        let is_rules =
+            text.lines().find(|line| !line.trim_start().starts_with('#')).is_some_and(|line| line.starts_with("id,"));
         if is_rules {
             let rules = calendar::HolidayRules::parse(&text, &label)?;
             println!("{label}: {} quy tắc ngày lễ hợp lệ / valid holiday rules", rules.rules().len());
@@ -302,8 +304,20 @@ fn check(files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-const MONTH_NAMES_EN: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTH_NAMES_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// One-letter marks in the grid.
 fn mark(kind: DayKind) -> char {
@@ -322,12 +336,17 @@ fn show(config: &Config, year: &str, schedules: &[PathBuf]) -> Result<()> {
     let mut out = String::new();
     let source = match calendar.year_source(year)? {
         YearSource::Official => "lịch chính thức của Chính phủ / official schedule",
-        YearSource::Statutory => "tính theo Bộ luật Lao động, chưa có thông báo chính thức (tạm tính) / statutory rules, provisional",
+        YearSource::Statutory => {
+            "tính theo Bộ luật Lao động, chưa có thông báo chính thức (tạm tính) / statutory rules, provisional"
+        }
     };
     writeln!(out, "LỊCH LÀM VIỆC NĂM {year} — CÁN BỘ, CÔNG CHỨC / {year} CIVIL-SERVICE WORKING CALENDAR")?;
     writeln!(out, "Nguồn / source: {source}")?;
     writeln!(out, "Số ngày làm việc / working days: {}", calendar.working_days_in_year(year)?)?;
-    writeln!(out, "Ký hiệu / legend: L nghỉ lễ (holiday)  B nghỉ bù (compensatory)  H nghỉ hoán đổi (swapped off)  W làm bù (make-up working day)")?;
+    writeln!(
+        out,
+        "Ký hiệu / legend: L nghỉ lễ (holiday)  B nghỉ bù (compensatory)  H nghỉ hoán đổi (swapped off)  W làm bù (make-up working day)"
+    )?;
     for quarter in 0..4 {
         let months: Vec<i8> = (1..=3).map(|index| (quarter * 3 + index) as i8).collect();
         let grids: Vec<Vec<String>> =
@@ -335,7 +354,8 @@ fn show(config: &Config, year: &str, schedules: &[PathBuf]) -> Result<()> {
         let height = grids.iter().map(Vec::len).max().unwrap_or(0);
         writeln!(out)?;
         for line in 0..height {
-            let row: Vec<String> = grids.iter().map(|grid| format!("{:<30}", grid.get(line).map(String::as_str).unwrap_or(""))).collect();
+            let row: Vec<String> =
+                grids.iter().map(|grid| format!("{:<30}", grid.get(line).map(String::as_str).unwrap_or(""))).collect();
             writeln!(out, "{}", row.join("  ").trim_end())?;
         }
         // The named days of these months, with their lunar dates.

@@ -82,7 +82,10 @@ impl Config {
             return Ok(Config::default());
         };
         let text = std::fs::read_to_string(path).map_err(|error| {
-            InputError(format!("không đọc được tệp cấu hình / cannot read the configuration file {}: {error}", path.display()))
+            InputError(format!(
+                "không đọc được tệp cấu hình / cannot read the configuration file {}: {error}",
+                path.display()
+            ))
         })?;
         let config = toml::from_str(&text).map_err(|error| {
             InputError(format!(
@@ -112,7 +115,10 @@ impl Config {
         let mut merged = self.office_hours.clone();
         if let Some(code) = unit {
             let Some(unit_config) = self.units.get(code) else {
-                return Err(InputError(format!("không có cấu hình cho đơn vị {code:?} / no configuration for unit {code:?}")).into());
+                return Err(InputError(format!(
+                    "không có cấu hình cho đơn vị {code:?} / no configuration for unit {code:?}"
+                ))
+                .into());
             };
             let own = &unit_config.office_hours;
             merged.intervals = own.intervals.clone().or(merged.intervals);
@@ -127,7 +133,12 @@ impl Config {
     }
 
     /// The deadline engine for a unit.
-    pub fn working_time(&self, unit: Option<&str>, intervals_override: Option<&str>, extra_schedules: &[PathBuf]) -> Result<WorkingTime> {
+    pub fn working_time(
+        &self,
+        unit: Option<&str>,
+        intervals_override: Option<&str>,
+        extra_schedules: &[PathBuf],
+    ) -> Result<WorkingTime> {
         let calendar = self.civil_calendar(extra_schedules)?;
         Ok(WorkingTime::new(&calendar, self.office_hours(unit, intervals_override)?)?)
     }
@@ -135,14 +146,16 @@ impl Config {
 
 fn build_office_hours(config: &OfficeHoursConfig) -> Result<OfficeHours> {
     let defaults = OfficeHours::hcmc();
-    if config.intervals.is_none() && config.weekdays.is_none() && config.same_day_cutoff.is_none() && config.time_zone.is_none() {
+    if config.intervals.is_none()
+        && config.weekdays.is_none()
+        && config.same_day_cutoff.is_none()
+        && config.time_zone.is_none()
+    {
         return Ok(defaults);
     }
     let intervals = OfficeHours::parse_intervals(config.intervals.as_deref().unwrap_or("07:30-11:30,13:00-17:00"))?;
-    let weekday_names: Vec<String> = config
-        .weekdays
-        .clone()
-        .unwrap_or_else(|| ["mon", "tue", "wed", "thu", "fri"].map(str::to_owned).to_vec());
+    let weekday_names: Vec<String> =
+        config.weekdays.clone().unwrap_or_else(|| ["mon", "tue", "wed", "thu", "fri"].map(str::to_owned).to_vec());
     let mut weekdays = Vec::with_capacity(weekday_names.len());
     for name in &weekday_names {
         let weekday = calendar::parse_weekday(name)

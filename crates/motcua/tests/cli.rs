@@ -3,11 +3,7 @@
 use std::process::{Command, Output};
 
 fn motcua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(args)
-        .env_remove("MOTCUA_CONFIG")
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_motcua")).args(args).env_remove("MOTCUA_CONFIG").output().expect("the binary runs")
 }
 
 fn stdout_of(args: &[&str]) -> String {
@@ -29,7 +25,10 @@ fn exact_forms() {
     check(&["calendar", "to-lunar", "2007-02-17"], "2007-01-01");
     check(&["deadline", "--received", "2026-02-13T10:00:00+07:00", "--working-days", "3"], "2026-02-25T10:00:00+07:00");
     check(&["deadline", "--received", "2026-03-06T15:20:00+07:00", "--working-days", "1"], "2026-03-09T15:20:00+07:00");
-    check(&["deadline", "--received", "2026-04-15T09:00:00+07:00", "--calendar-days", "15"], "2026-05-04T17:00:00+07:00");
+    check(
+        &["deadline", "--received", "2026-04-15T09:00:00+07:00", "--calendar-days", "15"],
+        "2026-05-04T17:00:00+07:00",
+    );
     check(
         &["deadline", "--received", "2026-04-15T09:00:00+07:00", "--calendar-days", "15", "--keep-last-day"],
         "2026-04-30T17:00:00+07:00",
@@ -124,7 +123,8 @@ fn an_administrator_adds_a_year_without_a_rebuild() {
     )
     .expect("write");
     let config = directory.join("motcua.toml");
-    std::fs::write(&config, format!("[calendar]\nschedule_files = [{:?}]\n", schedule.display().to_string())).expect("write");
+    std::fs::write(&config, format!("[calendar]\nschedule_files = [{:?}]\n", schedule.display().to_string()))
+        .expect("write");
     let config_arg = config.display().to_string();
     let output = stdout_of(&["--config", &config_arg, "calendar", "days", "--year", "2027"]);
     assert!(output.contains("2027-02-04,holiday,Tết Nguyên đán"), "{output}");
@@ -134,7 +134,8 @@ fn an_administrator_adds_a_year_without_a_rebuild() {
         "2027-02-11T10:00:00+07:00",
     );
     // A malformed file names the file and the line.
-    std::fs::write(&schedule, "date,kind,name,note,source\n2027-01-01,holiday,X,,src\n2027-02-31,holiday,X,,src\n").expect("write");
+    std::fs::write(&schedule, "date,kind,name,note,source\n2027-01-01,holiday,X,,src\n2027-02-31,holiday,X,,src\n")
+        .expect("write");
     let output = motcua(&["--config", &config_arg, "calendar", "days", "--year", "2027"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -159,14 +160,33 @@ fn per_unit_office_hours() {
     .expect("write");
     let config_arg = config.display().to_string();
     check(
-        &["--config", &config_arg, "deadline", "--unit", "000.00.31.H29", "--received", "2026-03-06T17:30:00+07:00", "--working-days", "1"],
+        &[
+            "--config",
+            &config_arg,
+            "deadline",
+            "--unit",
+            "000.00.31.H29",
+            "--received",
+            "2026-03-06T17:30:00+07:00",
+            "--working-days",
+            "1",
+        ],
         "2026-03-07T17:30:00+07:00",
     );
     check(
         &["--config", &config_arg, "deadline", "--received", "2026-03-06T17:00:00+07:00", "--working-days", "1"],
         "2026-03-09T17:00:00+07:00",
     );
-    let output = motcua(&["--config", &config_arg, "deadline", "--unit", "nope", "--received", "2026-03-06T17:00:00+07:00", "--same-day"]);
+    let output = motcua(&[
+        "--config",
+        &config_arg,
+        "deadline",
+        "--unit",
+        "nope",
+        "--received",
+        "2026-03-06T17:00:00+07:00",
+        "--same-day",
+    ]);
     assert_eq!(output.status.code(), Some(2));
     std::fs::remove_dir_all(&directory).expect("clean up");
 }
@@ -174,7 +194,8 @@ fn per_unit_office_hours() {
 #[test]
 fn data_files_check_and_draft() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/calendar/");
-    let output = stdout_of(&["calendar", "check", &format!("{root}official-days.csv"), &format!("{root}holiday-rules.csv")]);
+    let output =
+        stdout_of(&["calendar", "check", &format!("{root}official-days.csv"), &format!("{root}holiday-rules.csv")]);
     assert!(output.contains("2022, 2023, 2024, 2025, 2026"), "{output}");
     assert!(output.contains("8 quy tắc"), "{output}");
     let draft = stdout_of(&["calendar", "draft-schedule", "--year", "2027"]);
