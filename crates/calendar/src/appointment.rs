@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use crate::error::CalendarError;
-use crate::working::{Completion, TimeLimit, WorkingDays, WorkingTime};
+use crate::working::{Completion, TimeLimit, WorkingTime};
 
 /// The due instants of one item.
 ///
@@ -37,6 +37,17 @@ impl Appointment {
         Ok(Appointment { limit, legal_due: due, appointment: due, rescheduled: false })
     }
 
+    /// An appointment from stored parts (the dossier's projection). `appointment` must not be
+    /// earlier than `legal_due`.
+    pub fn from_parts(
+        limit: TimeLimit,
+        legal_due: Timestamp,
+        appointment: Timestamp,
+        rescheduled: bool,
+    ) -> Appointment {
+        Appointment { limit, legal_due, appointment: appointment.max(legal_due), rescheduled }
+    }
+
     /// The legal due instant (for statistics).
     pub fn legal_due(&self) -> Timestamp {
         self.legal_due
@@ -53,8 +64,8 @@ impl Appointment {
     }
 
     /// The dossier was supplemented and became complete at `completed_at`: the clock restarts
-    /// from zero, new due = completion + the full time limit (Art. 19(4)). A reschedule made
-    /// before the supplement no longer applies.
+    /// from zero, new due = completion + the full time limit (Art. 19(4)). The appointment follows
+    /// the new due instant; a reschedule already used stays used (Art. 19(9): at most once).
     pub fn restart_after_supplement(
         &mut self,
         engine: &WorkingTime,
@@ -63,15 +74,14 @@ impl Appointment {
         let due = engine.due(completed_at, self.limit)?;
         self.legal_due = due;
         self.appointment = due;
-        self.rescheduled = false;
         Ok(())
     }
 
-    /// A legal extension by N working days (e.g. a construction permit's one extension): moves
-    /// both the legal due instant and the appointment.
-    pub fn extend(&mut self, engine: &WorkingTime, days: WorkingDays) -> Result<(), CalendarError> {
-        self.legal_due = engine.extend(self.legal_due, days)?;
-        self.appointment = engine.extend(self.appointment, days)?;
+    /// A legal extension (e.g. a construction permit's one extension of up to 10 days): moves both
+    /// the legal due instant and the appointment, counted as `extension` says.
+    pub fn extend(&mut self, engine: &WorkingTime, extension: TimeLimit) -> Result<(), CalendarError> {
+        self.legal_due = engine.extend(self.legal_due, extension)?;
+        self.appointment = engine.extend(self.appointment, extension)?;
         Ok(())
     }
 

@@ -189,7 +189,10 @@ pub fn to_solar(lunar: LunarDate) -> Result<Date, CalendarError> {
     if lunar.day == 0 || lunar.day > month.days {
         return Err(CalendarError::NoSuchLunarDate {
             date: lunar.to_string(),
-            reason: format!("tháng này chỉ có {} ngày / this month has {} days", month.days, month.days),
+            reason: format!(
+                "ngày phải từ 1 đến {} trong tháng này / the day must be 1..={} in this month",
+                month.days, month.days
+            ),
         });
     }
     let day = daynum::day_number(month.start) + i32::from(lunar.day) - 1;

@@ -61,7 +61,9 @@ pub enum LastDayRule {
 pub enum DayEnd {
     /// At the office's closing time: a result is returned during office hours. The default.
     OfficeClose,
-    /// At 24:00 (Civil Code 2015 Art. 148(6)), e.g. for a citizen's time limit to file.
+    /// At the end of the day, 24:00 (Civil Code 2015 Art. 148(6)), e.g. for a citizen's time limit
+    /// to file. Represented as 23:59:59 of the last day, so the due instant keeps the last day's
+    /// date and a filing at any time that day is on time.
     Midnight,
 }
 
@@ -195,7 +197,8 @@ impl WorkingTime {
 
     /// Local (day number, second of day) of an instant, checked against the covered range.
     fn local(&self, instant: Timestamp) -> Result<(usize, u32), CalendarError> {
-        let local = instant.as_second() + self.utc_offset;
+        // A fraction of a second counts as the next whole second: 15:00:00.5 is after 15:00.
+        let local = instant.as_second() + i64::from(instant.subsec_nanosecond() > 0) + self.utc_offset;
         let day = local.div_euclid(SECONDS_PER_DAY);
         let index = day - i64::from(self.first_day);
         if index < 0 || index >= self.rank.len() as i64 - 1 {
@@ -309,7 +312,7 @@ impl WorkingTime {
                 let day = self.first_day + last as i32;
                 Ok(match ends_at {
                     DayEnd::OfficeClose => self.timestamp(day, self.hours.closing_second()),
-                    DayEnd::Midnight => self.timestamp(day + 1, 0),
+                    DayEnd::Midnight => self.timestamp(day, (SECONDS_PER_DAY - 1) as u32),
                 })
             }
             TimeLimit::SameDay => {
@@ -335,9 +338,17 @@ impl WorkingTime {
         Ok(self.position(to)? - self.position(from)?)
     }
 
-    /// Extension by N working days of an existing due instant.
-    pub fn extend(&self, due: Timestamp, days: WorkingDays) -> Result<Timestamp, CalendarError> {
-        self.add_working_days(due, days)
+    /// Extension of an existing due instant: N working days of office time after it, or N
+    /// calendar days after its day (with the limit's last-day rule), as the law granting the
+    /// extension counts them (a construction permit's extension is in days, Law on Construction
+    /// Art. 102). A same-day limit cannot be an extension.
+    pub fn extend(&self, due: Timestamp, extension: TimeLimit) -> Result<Timestamp, CalendarError> {
+        match extension {
+            TimeLimit::SameDay => Err(CalendarError::InvalidTimeLimit(
+                "gia hạn phải tính bằng ngày / an extension is counted in days, not same-day".to_owned(),
+            )),
+            limit => self.due(due, limit),
+        }
     }
 
     /// The local civil date of an instant in the unit's time zone.
@@ -375,8 +386,8 @@ fn constant_offset(hours: &OfficeHours, first_day: i32, days: i32) -> Result<i64
     let noon =
         |day: i32| Timestamp::from_second(i64::from(day) * SECONDS_PER_DAY + 43_200).unwrap_or(Timestamp::UNIX_EPOCH);
     let offset = zone.to_offset(noon(first_day)).seconds();
-    // Checking every day at noon and midnight is cheap (a few ms once per unit) and catches any
-    // transition a zone might have in the range.
+    // Checking every day at noon is cheap (a few ms once per unit) and catches any transition a
+    // zone with whole-day offsets might have in the range.
     for day in first_day..first_day + days {
         let at_noon = zone.to_offset(noon(day)).seconds();
         if at_noon != offset {

@@ -92,7 +92,7 @@ fn statutory_rules_agree_with_official_years_on_fixed_holidays() {
 fn statutory_years_follow_the_law_in_force() {
     let calendar = CivilCalendar::builtin().expect("calendar");
     // 2027: Tết Sat 6 Feb → block 5–9 Feb (last day of the year + 4), two weekend days
-    // compensated on 10 and 11 Feb; Hùng Kings Fri 16 Apr; 2/9 Thu with 1/9 Wed.
+    // compensated on 10 and 11 Feb; Hùng Kings Fri 16 Apr; 2/9 Thu with 3/9 Fri (as chosen in 2021).
     assert_eq!(calendar.year_source(2027).expect("year"), YearSource::Statutory);
     assert_eq!(
         kinds(&calendar, 2027),
@@ -109,8 +109,8 @@ fn statutory_years_follow_the_law_in_force() {
             ("2027-04-30", "holiday"),
             ("2027-05-01", "holiday"),
             ("2027-05-03", "compensatory"),
-            ("2027-09-01", "holiday"),
             ("2027-09-02", "holiday"),
+            ("2027-09-03", "holiday"),
         ]
         .map(|(day, kind)| (day.to_owned(), kind))
     );
@@ -135,7 +135,10 @@ fn statutory_years_follow_the_law_in_force() {
         ]
         .map(|(day, kind)| (day.to_owned(), kind))
     );
-    // National Day adjacent day moves to 3/9 when 1/9 is a Sunday (2024's choice; 2030 too).
+    // 2021 (2/9 a Thursday): 2–3 September, the government's choice that year.
+    assert_eq!(calendar.day(date("2021-09-03")).expect("in range").0, DayKind::Holiday);
+    assert_eq!(calendar.day(date("2021-09-01")).expect("in range").0, DayKind::Workday);
+    // National Day adjacent day moves to 3/9 when 2/9 is a Monday (2024's choice; 2030 too).
     assert_eq!(calendar.day(date("2030-09-03")).expect("in range").0, DayKind::Holiday);
     assert_eq!(calendar.day(date("2030-09-02")).expect("in range").0, DayKind::Holiday);
 }

@@ -82,7 +82,7 @@ fn calendar_day_cases() {
     // Day 15 is 30/4 (holiday), then 1/5, a weekend: the period ends on Monday 4/5.
     check("2026-04-15T09:00:00+07:00", fifteen, "2026-05-04T17:00:00+07:00");
     check("2026-04-15T09:00:00+07:00", keep, "2026-04-30T17:00:00+07:00");
-    check("2026-04-15T09:00:00+07:00", midnight, "2026-05-05T00:00:00+07:00");
+    check("2026-04-15T09:00:00+07:00", midnight, "2026-05-04T23:59:59+07:00");
     // Received on a Sunday evening: still counted from the next calendar day.
     check("2026-03-01T20:00:00+07:00", TimeLimit::calendar_days(30).expect("valid"), "2026-03-31T17:00:00+07:00");
     // Complaint, 45 days.
@@ -100,6 +100,7 @@ fn same_day_cases() {
         ("2026-03-07T09:00:00+07:00", "2026-03-09T17:00:00+07:00"), // Saturday
         ("2026-04-29T16:00:00+07:00", "2026-05-04T17:00:00+07:00"), // before 30/4–1/5
         ("2026-08-21T15:30:00+07:00", "2026-08-22T17:00:00+07:00"), // to a make-up Saturday
+        ("2026-03-09T15:00:00.5+07:00", "2026-03-10T17:00:00+07:00"), // half a second late
     ];
     for (received, expected) in cases {
         check(received, TimeLimit::SameDay, expected);
@@ -129,6 +130,13 @@ fn classification() {
     assert_eq!(finished("2026-03-11T08:00:00+07:00"), Completion::Late);
     assert_eq!(engine.classify_open(due, instant("2026-03-10T15:20:00+07:00")), Progress::WithinTime);
     assert_eq!(engine.classify_open(due, instant("2026-03-10T15:21:00+07:00")), Progress::Overdue);
+    // A period that ends at 24:00: a filing at any time on the last day is on time, not early.
+    let midnight =
+        TimeLimit::CalendarDays { days: 30, last_day: LastDayRule::NextWorkingDay, ends_at: DayEnd::Midnight };
+    let due = engine.due(instant("2026-03-02T09:00:00+07:00"), midnight).expect("in range");
+    assert_eq!(show(due), "2026-04-01T23:59:59+07:00");
+    assert_eq!(engine.classify_finished(due, instant("2026-04-01T20:00:00+07:00")), Completion::OnTime);
+    assert_eq!(engine.classify_finished(due, instant("2026-04-02T00:00:00+07:00")), Completion::Late);
 }
 
 #[test]
@@ -164,12 +172,32 @@ fn appointment_life() {
         earlier.reschedule(engine, instant("2026-03-03T10:00:00+07:00"), instant("2026-03-05T17:00:00+07:00")).is_err()
     );
 
-    // Legal extension by 10 working days moves both.
+    // A construction permit's extension of 10 days, counted in days from the old due day.
     let mut permit =
         Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), TimeLimit::calendar_days(15).expect("valid"))
             .expect("in range");
-    permit.extend(engine, WorkingDays::new(10).expect("valid")).expect("in range");
-    assert_eq!(show(permit.legal_due()), "2026-03-31T17:00:00+07:00");
+    assert_eq!(show(permit.legal_due()), "2026-03-17T17:00:00+07:00");
+    permit.extend(engine, TimeLimit::calendar_days(10).expect("valid")).expect("in range");
+    assert_eq!(show(permit.legal_due()), "2026-03-27T17:00:00+07:00");
+    // An extension by working days counts office time from the old due instant.
+    let mut working_extension =
+        Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), working(5)).expect("in range");
+    working_extension.extend(engine, working(2)).expect("in range");
+    assert_eq!(show(working_extension.legal_due()), "2026-03-11T09:00:00+07:00");
+    assert!(working_extension.extend(engine, TimeLimit::SameDay).is_err());
+
+    // A restart after a supplement keeps a used reschedule used (at most once per dossier).
+    let mut restarted = Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), working(5)).expect("in range");
+    restarted
+        .reschedule(engine, instant("2026-03-04T09:00:00+07:00"), instant("2026-03-12T17:00:00+07:00"))
+        .expect("first reschedule");
+    restarted.restart_after_supplement(engine, instant("2026-03-05T14:00:00+07:00")).expect("in range");
+    assert!(restarted.is_rescheduled());
+    assert!(
+        restarted
+            .reschedule(engine, instant("2026-03-06T09:00:00+07:00"), instant("2026-03-20T17:00:00+07:00"))
+            .is_err()
+    );
 }
 
 #[test]

@@ -110,10 +110,10 @@ pub struct DeadlineArgs {
     #[arg(long)]
     same_day: bool,
     /// Ngày lịch: không lùi sang ngày làm việc kế tiếp / calendar days: keep a last day that is a day off.
-    #[arg(long, requires = "calendar_days")]
+    #[arg(long, requires = "calendar_days", conflicts_with_all = ["working_days", "same_day"])]
     keep_last_day: bool,
     /// Ngày lịch: hết hạn lúc 24:00 thay vì giờ đóng cửa / calendar days: end at 24:00, not closing time.
-    #[arg(long, requires = "calendar_days")]
+    #[arg(long, requires = "calendar_days", conflicts_with_all = ["working_days", "same_day"])]
     end_of_day: bool,
     #[command(flatten)]
     unit: UnitArgs,

@@ -95,6 +95,8 @@ fn invalid_input_is_one_line_and_exit_2() {
         &["deadline", "--received", "1990-01-01T10:00:00+07:00", "--working-days", "1"],
         &["calendar", "days", "--year", "2026", "--schedule", "/nonexistent/file.csv"],
         &["calendar", "frobnicate"],
+        &["deadline", "--received", "2026-02-13T10:00:00+07:00", "--working-days", "2", "--end-of-day"],
+        &["deadline", "--received", "2026-02-13T10:00:00+07:00", "--same-day", "--keep-last-day"],
     ];
     for args in cases {
         let output = motcua(args);
