@@ -562,7 +562,7 @@ fn build_procedure(raw: &RawProcedure) -> Result<Procedure, String> {
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
     for step in &raw.steps {
-        if !(step.budget_hours > 0.0) || !step.budget_hours.is_finite() {
+        if step.budget_hours.is_nan() || step.budget_hours <= 0.0 || !step.budget_hours.is_finite() {
             return Err(format!("bước {:?}: budget_hours phải dương / budget_hours must be positive", step.name));
         }
         steps.push(Step { name: required(&step.name, "steps.name")?, ..step.clone() });
