@@ -1,1 +1,277 @@
-//! Storage trait (in progress).
+//! The storage boundary of motcua: the [`Store`] trait that the SQLite and PostgreSQL backends
+//! implement, its error type, and the [`service`] that runs domain commands through a store.
+//!
+//! Conventions shared by both backends (so data can move between them): instants are stored as
+//! BIGINT microseconds since the Unix epoch (UTC); civil days as INTEGER day numbers since
+//! 1970-01-01 (Asia/Ho_Chi_Minh civil dates); large tables are keyed by `(unit_id, ...)`.
+
+pub mod service;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use domain::DomainError;
+use domain::catalog::{Catalog, CatalogError, Procedure, UnitKind};
+use domain::dossier::{DossierState, Event};
+use domain::stats::PeriodSums;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A domain rule refused the operation; nothing was written.
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    /// A catalogue file was refused; nothing was imported.
+    #[error("{0}")]
+    Catalog(#[from] CatalogError),
+    /// The thing asked for does not exist.
+    #[error("không tìm thấy / not found: {0}")]
+    NotFound(String),
+    /// Optimistic concurrency: the dossier changed since the client read it.
+    #[error("hồ sơ đã được cập nhật (phiên bản {actual}), vui lòng tải lại / the dossier changed (version {actual}, expected {expected}); reload it")]
+    Conflict {
+        /// The version the client expected.
+        expected: i64,
+        /// The current version.
+        actual: i64,
+    },
+    /// The database failed.
+    #[error("lỗi cơ sở dữ liệu / database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Domain(error) => error.code,
+            StoreError::Catalog(_) => "CATALOG_INVALID",
+            StoreError::NotFound(_) => "NOT_FOUND",
+            StoreError::Conflict { .. } => "DOSSIER_VERSION_CONFLICT",
+            StoreError::Database(_) => "DATABASE_ERROR",
+        }
+    }
+}
+
+/// Result alias.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A unit as stored: the catalogue's unit with its surrogate id and structure dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    /// Surrogate id (stable for a `(structure, code)` pair).
+    pub id: i64,
+    /// Structure id.
+    pub structure: String,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: UnitKind,
+    /// Parent unit id.
+    pub parent_id: Option<i64>,
+    /// Title of the head.
+    pub head: String,
+    /// First day of the structure.
+    pub effective_from: Date,
+    /// Last day of the structure.
+    pub effective_to: Option<Date>,
+}
+
+/// Personal data of the applicant. Stored apart from events; never logged or published.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Applicant {
+    /// Full name.
+    pub name: String,
+    /// Citizen ID number.
+    pub id_number: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+}
+
+impl std::fmt::Debug for Applicant {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Applicant { .. redacted .. }")
+    }
+}
+
+/// A dossier's projection with its owning unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDossier {
+    /// Receiving unit id.
+    pub unit_id: i64,
+    /// Current unit id.
+    pub current_unit_id: i64,
+    /// The projection.
+    pub state: DossierState,
+}
+
+/// A dossier with its history and applicant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierRecord {
+    /// The projection.
+    pub dossier: StoredDossier,
+    /// Every event, in order.
+    pub events: Vec<Event>,
+    /// The applicant (personal data).
+    pub applicant: Applicant,
+}
+
+/// What a catalogue import wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Structures inserted or updated.
+    pub structures: usize,
+    /// Units inserted or updated.
+    pub units: usize,
+    /// Procedure versions inserted or updated.
+    pub procedures: usize,
+}
+
+/// The question a statistics query answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsQuery {
+    /// Receiving unit id.
+    pub unit_id: i64,
+    /// Only this field (lĩnh vực).
+    pub field: Option<String>,
+    /// Only this procedure code.
+    pub procedure: Option<String>,
+    /// First day of the period.
+    pub from: Date,
+    /// Last day of the period.
+    pub to: Date,
+}
+
+/// Step-level time against budget for one procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepStat {
+    /// Procedure code.
+    pub procedure: String,
+    /// Step index.
+    pub step: u32,
+    /// Completed steps.
+    pub count: i64,
+    /// Office seconds spent in total.
+    pub spent_seconds: i64,
+    /// Steps over their budget.
+    pub over_budget: i64,
+}
+
+/// Every maintained aggregate, in a canonical form (for `check`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    /// `(unit, procedure, field, day)` → the nine daily counters (see [`DAILY_COUNTERS`]).
+    pub daily: BTreeMap<(i64, String, String, i32), [i64; 9]>,
+    /// `(unit, procedure, field, due_day)` → due instants opened.
+    pub due_opened: BTreeMap<(i64, String, String, i32), i64>,
+    /// `(unit, procedure, field, close_day, due_day)` → due instants closed.
+    pub due_closed: BTreeMap<(i64, String, String, i32, i32), i64>,
+    /// `(unit, procedure, step, day)` → (count, spent seconds, over budget).
+    pub steps: BTreeMap<(i64, String, u32, i32), (i64, i64, i64)>,
+}
+
+/// The daily counters' column names, in the order of [`Aggregates::daily`]'s arrays.
+pub const DAILY_COUNTERS: [&str; 9] = [
+    "received_counter",
+    "received_post",
+    "received_online",
+    "received_national_portal",
+    "settled_early",
+    "settled_on_time",
+    "settled_late",
+    "returned",
+    "withdrawn",
+];
+
+/// Builds the new dossier once the store has allocated its code (inside the transaction).
+pub type BuildDossier<'a> = &'a (dyn Fn(&str) -> Result<(DossierState, Event), DomainError> + Send + Sync);
+
+/// Decides a transition inside the transaction, from the locked current state and its procedure.
+pub type DecideEvent<'a> = &'a (dyn Fn(&DossierState, &Procedure) -> Result<Event, DomainError> + Send + Sync);
+
+/// A new dossier's write.
+pub struct NewDossierWrite<'a> {
+    /// Receiving unit id.
+    pub unit_id: i64,
+    /// Receiving unit code (printed in the dossier code).
+    pub unit_code: &'a str,
+    /// The day its code is numbered in.
+    pub day: Date,
+    /// Idempotency key (or the portal's reference), unique per unit.
+    pub idempotency_key: Option<&'a str>,
+    /// Personal data.
+    pub applicant: &'a Applicant,
+    /// Builds the state and first event from the allocated code.
+    pub build: BuildDossier<'a>,
+}
+
+/// The storage interface. Every write is one transaction: the event is appended together with
+/// the projection and the statistics it changes, or nothing is written.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Runs the embedded migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Structure ids already imported.
+    async fn known_structures(&self) -> StoreResult<BTreeSet<String>>;
+    /// Imports catalogue data in one transaction (upserting by structure/code/version).
+    async fn import_catalog(&self, catalog: &Catalog) -> StoreResult<ImportReport>;
+    /// The unit with this code in the structure in force on `on`.
+    async fn find_unit(&self, code: &str, on: Date) -> StoreResult<Option<UnitRecord>>;
+    /// A unit by id.
+    async fn unit_by_id(&self, id: i64) -> StoreResult<Option<UnitRecord>>;
+    /// Units of the structure in force on `on`.
+    async fn list_units(&self, on: Date) -> StoreResult<Vec<UnitRecord>>;
+    /// The procedure version in force on `on`.
+    async fn procedure_on(&self, code: &str, on: Date) -> StoreResult<Option<Procedure>>;
+    /// Procedures in force on `on`.
+    async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>>;
+    /// Creates a dossier (allocating its code), or returns the existing one for a known
+    /// idempotency key; the flag says whether it was created.
+    async fn create_dossier(&self, write: NewDossierWrite<'_>) -> StoreResult<(StoredDossier, bool)>;
+    /// Locks the dossier, checks `expected_version`, runs `decide`, and writes the event, the new
+    /// projection and the statistics deltas in one transaction.
+    async fn apply(&self, code: &str, expected_version: Option<i64>, current_unit_id: Option<i64>, decide: DecideEvent<'_>) -> StoreResult<StoredDossier>;
+    /// A dossier with its events and applicant.
+    async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>>;
+    /// The sums behind a period report.
+    async fn period_sums(&self, query: &StatsQuery) -> StoreResult<PeriodSums>;
+    /// Step timings for a unit and period.
+    async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>>;
+    /// A page of dossiers (projections with their events), ordered by `(unit_id, code)`, after
+    /// the given key (for `check`).
+    async fn dossier_page(&self, after: Option<(i64, String)>, limit: i64) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>>;
+    /// Every maintained aggregate.
+    async fn aggregates(&self) -> StoreResult<Aggregates>;
+}
+
+/// Days since 1970-01-01 of a civil date (the stored form of days).
+pub fn day_number(date: Date) -> i32 {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    date.since((jiff::Unit::Day, epoch)).map(|span| span.get_days()).unwrap_or(0)
+}
+
+/// The civil date of a stored day number.
+pub fn date_of_day(day: i32) -> Date {
+    jiff::civil::date(1970, 1, 1).checked_add(jiff::Span::new().days(i64::from(day))).unwrap_or(jiff::civil::date(1970, 1, 1))
+}
+
+/// Stored form of an instant.
+pub fn micros(instant: Timestamp) -> i64 {
+    instant.as_microsecond()
+}
+
+/// An instant from its stored form.
+pub fn instant_of(micros: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_microsecond(micros).map_err(|error| StoreError::Database(format!("bad instant {micros}: {error}")))
+}

@@ -1,0 +1,294 @@
+//! The application service: runs domain commands through a [`Store`] with an explicit actor and
+//! instant. Handlers (HTTP, CLI, simulation) call these functions and nothing lower.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use calendar::WorkingTime;
+use domain::DomainError;
+use domain::catalog::{Code, normalize_text};
+use domain::dossier::{self, Channel, Context, DailyCounter, DossierState, Event, NewDossier, StatDelta, Transition};
+use domain::stats::PeriodReport;
+use jiff::Timestamp;
+
+use crate::{Aggregates, Applicant, StatsQuery, Store, StoreError, StoreResult, StoredDossier, day_number};
+
+/// A submission as the handlers receive it.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    /// Receiving unit code (in the structure in force on the submission day).
+    pub unit_code: String,
+    /// Procedure code (the version in force on the submission day is used).
+    pub procedure_code: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Idempotency key or external reference.
+    pub idempotency_key: Option<String>,
+    /// Personal data.
+    pub applicant: Applicant,
+}
+
+/// One increment of a maintained aggregate, derived from a statistics delta.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Increment {
+    /// A daily counter (index into [`crate::DAILY_COUNTERS`]).
+    Daily {
+        /// `(unit, procedure, field, day)`.
+        key: (i64, String, String, i32),
+        /// Counter index.
+        column: usize,
+    },
+    /// A due instant opened.
+    DueOpened {
+        /// `(unit, procedure, field, due_day)`.
+        key: (i64, String, String, i32),
+    },
+    /// A due instant closed.
+    DueClosed {
+        /// `(unit, procedure, field, close_day, due_day)`.
+        key: (i64, String, String, i32, i32),
+    },
+    /// A step finished.
+    Step {
+        /// `(unit, procedure, step, day)`.
+        key: (i64, String, u32, i32),
+        /// Office seconds spent.
+        spent_seconds: i64,
+        /// Whether over budget.
+        over_budget: bool,
+    },
+}
+
+fn counter_index(counter: DailyCounter) -> usize {
+    match counter {
+        DailyCounter::Received(Channel::Counter) => 0,
+        DailyCounter::Received(Channel::Post) => 1,
+        DailyCounter::Received(Channel::Online) => 2,
+        DailyCounter::Received(Channel::NationalPortal) => 3,
+        DailyCounter::SettledEarly => 4,
+        DailyCounter::SettledOnTime => 5,
+        DailyCounter::SettledLate => 6,
+        DailyCounter::Returned => 7,
+        DailyCounter::Withdrawn => 8,
+    }
+}
+
+/// The aggregate increments of an event: the statistics are the receiving unit's.
+pub fn increments(unit_id: i64, before: Option<&DossierState>, after: &DossierState, event: &Event) -> Vec<Increment> {
+    let procedure = after.procedure.to_string();
+    let field = after.field.clone();
+    dossier::stat_deltas(before, after, event)
+        .into_iter()
+        .map(|delta| match delta {
+            StatDelta::Daily { day, counter } => Increment::Daily {
+                key: (unit_id, procedure.clone(), field.clone(), day_number(day)),
+                column: counter_index(counter),
+            },
+            StatDelta::DueOpened { due_day } => {
+                Increment::DueOpened { key: (unit_id, procedure.clone(), field.clone(), day_number(due_day)) }
+            }
+            StatDelta::DueClosed { close_day, due_day } => Increment::DueClosed {
+                key: (unit_id, procedure.clone(), field.clone(), day_number(close_day), day_number(due_day)),
+            },
+            StatDelta::Step { day, step, spent_seconds, over_budget } => Increment::Step {
+                key: (unit_id, procedure.clone(), step, day_number(day)),
+                spent_seconds,
+                over_budget,
+            },
+        })
+        .collect()
+}
+
+/// Adds increments to an in-memory aggregate set (the recount of `check`).
+pub fn add_increments(aggregates: &mut Aggregates, increments: &[Increment]) {
+    for increment in increments {
+        match increment {
+            Increment::Daily { key, column } => aggregates.daily.entry(key.clone()).or_insert([0; 9])[*column] += 1,
+            Increment::DueOpened { key } => *aggregates.due_opened.entry(key.clone()).or_insert(0) += 1,
+            Increment::DueClosed { key } => *aggregates.due_closed.entry(key.clone()).or_insert(0) += 1,
+            Increment::Step { key, spent_seconds, over_budget } => {
+                let entry = aggregates.steps.entry(key.clone()).or_insert((0, 0, 0));
+                entry.0 += 1;
+                entry.1 += spent_seconds;
+                entry.2 += i64::from(*over_budget);
+            }
+        }
+    }
+}
+
+/// Commands and queries over a store.
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    engine: Arc<WorkingTime>,
+}
+
+fn not_found(what: String) -> StoreError {
+    StoreError::NotFound(what)
+}
+
+impl Service {
+    /// A service over a store with one deadline engine (the city's office hours).
+    pub fn new(store: Arc<dyn Store>, engine: Arc<WorkingTime>) -> Service {
+        Service { store, engine }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The deadline engine.
+    pub fn engine(&self) -> &WorkingTime {
+        &self.engine
+    }
+
+    /// Submits a dossier (intake through any channel). Idempotent on the key.
+    pub async fn submit(&self, request: SubmitRequest, actor: &str, at: Timestamp) -> StoreResult<(StoredDossier, bool)> {
+        let day = dossier::local_day(at);
+        let unit = self
+            .store
+            .find_unit(&request.unit_code, day)
+            .await?
+            .ok_or_else(|| not_found(format!("đơn vị / unit {}", request.unit_code)))?;
+        let procedure = self
+            .store
+            .procedure_on(&request.procedure_code, day)
+            .await?
+            .ok_or_else(|| not_found(format!("thủ tục đang áp dụng / procedure in force {} on {day}", request.procedure_code)))?;
+        let applicant = Applicant {
+            name: normalize_text(&request.applicant.name),
+            id_number: request.applicant.id_number.as_deref().map(normalize_text).filter(|text| !text.is_empty()),
+            phone: request.applicant.phone.as_deref().map(normalize_text).filter(|text| !text.is_empty()),
+            email: request.applicant.email.as_deref().map(normalize_text).filter(|text| !text.is_empty()),
+            address: request.applicant.address.as_deref().map(normalize_text).filter(|text| !text.is_empty()),
+        };
+        if applicant.name.is_empty() || applicant.name.chars().count() > 200 {
+            return Err(DomainError::new("APPLICANT_NAME_REQUIRED", "cần họ tên người nộp (tối đa 200 ký tự) / the applicant's name is required (at most 200 characters)".to_owned()).into());
+        }
+        let key = request.idempotency_key.as_deref().map(normalize_text).filter(|key| !key.is_empty());
+        if key.as_ref().is_some_and(|key| key.len() > 200) {
+            return Err(DomainError::new("IDEMPOTENCY_KEY_TOO_LONG", "khóa tối đa 200 byte / the idempotency key is at most 200 bytes".to_owned()).into());
+        }
+        let unit_code = Code::parse(&unit.code).map_err(|message| DomainError::new("UNIT_INVALID_CODE", message))?;
+        let new = NewDossier { receiving_unit: unit_code, procedure: procedure.code.clone(), channel: request.channel, idempotency_key: key.clone() };
+        let build = |code: &str| dossier::submit(&new, code, &procedure, actor, at);
+        self.store
+            .create_dossier(crate::NewDossierWrite { unit_id: unit.id, unit_code: &unit.code, day, idempotency_key: key.as_deref(), applicant: &applicant, build: &build })
+            .await
+    }
+
+    /// Applies a transition.
+    pub async fn transition(
+        &self,
+        code: &str,
+        expected_version: Option<i64>,
+        transition: Transition,
+        actor: &str,
+        channel: Channel,
+        at: Timestamp,
+    ) -> StoreResult<StoredDossier> {
+        let to_unit_id = match &transition {
+            Transition::Transfer { to_unit } => Some(
+                self.store
+                    .find_unit(to_unit, dossier::local_day(at))
+                    .await?
+                    .ok_or_else(|| not_found(format!("đơn vị / unit {to_unit}")))?
+                    .id,
+            ),
+            _ => None,
+        };
+        let engine = &self.engine;
+        let decide = |state: &DossierState, procedure: &domain::catalog::Procedure| {
+            let context = Context { engine, procedure, actor, at, channel };
+            dossier::decide_event(state, &transition, &context)
+        };
+        self.store.apply(code, expected_version, to_unit_id, &decide).await
+    }
+
+    /// The period report for a unit (optionally one field or procedure).
+    pub async fn report(&self, query: &StatsQuery) -> StoreResult<PeriodReport> {
+        if query.from > query.to {
+            return Err(DomainError::new("STATS_INVALID_PERIOD", "ngày bắt đầu sau ngày kết thúc / the period starts after it ends".to_owned()).into());
+        }
+        Ok(PeriodReport::from_sums(&self.store.period_sums(query).await?))
+    }
+
+    /// Recomputes every dossier's state and every statistic from the event log and lists the
+    /// differences with what is stored (empty when consistent).
+    pub async fn check(&self) -> StoreResult<CheckReport> {
+        let mut differences = Vec::new();
+        let mut recount = Aggregates::default();
+        let mut after: Option<(i64, String)> = None;
+        let mut dossiers = 0_u64;
+        loop {
+            let page = self.store.dossier_page(after.clone(), 2_000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some((last.unit_id, last.state.code.clone()));
+            for (stored, events) in &page {
+                dossiers += 1;
+                let mut state: Option<DossierState> = None;
+                for event in events {
+                    match dossier::fold(state.as_ref(), event) {
+                        Ok(next) => {
+                            add_increments(&mut recount, &increments(stored.unit_id, state.as_ref(), &next, event));
+                            state = Some(next);
+                        }
+                        Err(error) => {
+                            differences.push(format!("{}: event #{} cannot be applied: {}", stored.state.code, event.seq, error.message));
+                            break;
+                        }
+                    }
+                }
+                match state {
+                    Some(state) if state == stored.state => {}
+                    Some(state) => differences.push(format!(
+                        "{}: stored state differs from the event log: stored {} v{}, recomputed {} v{}",
+                        stored.state.code,
+                        stored.state.status.as_str(),
+                        stored.state.version,
+                        state.status.as_str(),
+                        state.version
+                    )),
+                    None => differences.push(format!("{}: no events", stored.state.code)),
+                }
+            }
+        }
+        let stored = self.store.aggregates().await?;
+        diff_maps("daily", &stored.daily, &recount.daily, &mut differences);
+        diff_maps("due_opened", &stored.due_opened, &recount.due_opened, &mut differences);
+        diff_maps("due_closed", &stored.due_closed, &recount.due_closed, &mut differences);
+        diff_maps("steps", &stored.steps, &recount.steps, &mut differences);
+        Ok(CheckReport { dossiers, differences })
+    }
+}
+
+/// What `check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Dossiers whose events were replayed.
+    pub dossiers: u64,
+    /// Differences between the stored projections/statistics and the recount (empty when
+    /// consistent).
+    pub differences: Vec<String>,
+}
+
+fn diff_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug + Default>(
+    name: &str,
+    stored: &BTreeMap<K, V>,
+    recount: &BTreeMap<K, V>,
+    differences: &mut Vec<String>,
+) {
+    let zero = V::default();
+    for (key, value) in stored {
+        let expected = recount.get(key).unwrap_or(&zero);
+        if value != expected {
+            differences.push(format!("{name} {key:?}: stored {value:?}, recount {expected:?}"));
+        }
+    }
+    for (key, value) in recount {
+        if !stored.contains_key(key) && *value != zero {
+            differences.push(format!("{name} {key:?}: missing, recount {value:?}"));
+        }
+    }
+}
