@@ -1,0 +1,318 @@
+//! The store test suite. Every function takes a freshly migrated, empty store and panics on
+//! failure; `tests/sqlite.rs` and `tests/postgres.rs` run each one on its backend.
+//! Also: helpers to create throwaway databases for tests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use calendar::WorkingTime;
+use domain::catalog::parse_catalog;
+use domain::dossier::{Channel, Outcome, Status, Transition};
+use jiff::Timestamp;
+use store::service::{Service, SubmitRequest};
+use store::{Applicant, StatsQuery, Store, StoreError};
+
+pub const UNITS_2024: &str = include_str!("../../../data/catalog/hcmc-units-2024.toml");
+pub const UNITS_2025: &str = include_str!("../../../data/catalog/hcmc-units-2025.toml");
+pub const PROCEDURES: &str = include_str!("../../../data/catalog/hcmc-procedures.toml");
+
+/// A ward of the 2025 structure, the birth registration (same day), the marital status
+/// certificate (3 working days) and enterprise registration (3 working days) are used below.
+pub const WARD: &str = "26740";
+pub const OTHER_WARD: &str = "26737";
+pub const SAME_DAY_PROCEDURE: &str = "1.001193";
+pub const THREE_DAY_PROCEDURE: &str = "1.004873";
+
+fn engine() -> Arc<WorkingTime> {
+    Arc::new(WorkingTime::hcmc_builtin().expect("engine"))
+}
+
+pub fn instant(text: &str) -> Timestamp {
+    text.parse::<Timestamp>().expect("valid instant")
+}
+
+fn show(instant: Timestamp) -> String {
+    instant.to_zoned(calendar::ho_chi_minh_time_zone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// Migrates and imports the shipped HCMC catalogue.
+pub async fn seeded(store: Arc<dyn Store>) -> Service {
+    store.migrate().await.expect("migrate");
+    for (text, name) in [(UNITS_2024, "units-2024"), (UNITS_2025, "units-2025"), (PROCEDURES, "procedures")] {
+        let known = store.known_structures().await.expect("structures");
+        let catalog = parse_catalog(text, name, &known).expect("valid catalogue");
+        store.import_catalog(&catalog).await.expect("import");
+    }
+    Service::new(store, engine())
+}
+
+fn applicant() -> Applicant {
+    Applicant { name: "Nguyễn Văn An".to_owned(), id_number: Some("079090000001".to_owned()), ..Applicant::default() }
+}
+
+fn submit_request(procedure: &str, channel: Channel, key: Option<&str>) -> SubmitRequest {
+    SubmitRequest {
+        unit_code: WARD.to_owned(),
+        procedure_code: procedure.to_owned(),
+        channel,
+        idempotency_key: key.map(str::to_owned),
+        applicant: applicant(),
+    }
+}
+
+async fn act(service: &Service, code: &str, transition: Transition, at: &str) -> store::StoredDossier {
+    service.transition(code, None, transition, "officer-1", Channel::Counter, instant(at)).await.expect("transition")
+}
+
+pub async fn catalogue_import_and_lookup(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    // Codes are reused between structures: the date picks the unit.
+    let now = store.find_unit("26740", jiff::civil::date(2026, 3, 1)).await.unwrap().expect("2025 ward");
+    let before = store.find_unit("26740", jiff::civil::date(2024, 6, 1)).await.unwrap().expect("2024 ward");
+    assert_eq!(now.name, "Phường Sài Gòn");
+    assert_eq!(before.name, "Phường Bến Nghé");
+    assert_ne!(now.id, before.id);
+    assert!(now.parent_id.is_some());
+    assert!(store.find_unit("760", jiff::civil::date(2026, 3, 1)).await.unwrap().is_none(), "districts ended in 2025");
+    let units = store.list_units(jiff::civil::date(2026, 3, 1)).await.unwrap();
+    assert_eq!(units.iter().filter(|unit| unit.kind == domain::catalog::UnitKind::Commune).count(), 168);
+    // Procedure versions by date: construction permits changed on 1 July 2026.
+    let procedures = store.list_procedures(jiff::civil::date(2026, 3, 1)).await.unwrap();
+    assert!(procedures.len() >= 40);
+    let birth = store.procedure_on(SAME_DAY_PROCEDURE, jiff::civil::date(2026, 3, 1)).await.unwrap().expect("birth");
+    assert_eq!(birth.name, "Đăng ký khai sinh");
+    // Importing again changes nothing (upsert by key).
+    let known = store.known_structures().await.unwrap();
+    let again = parse_catalog(UNITS_2025, "again", &known).unwrap();
+    store.import_catalog(&again).await.unwrap();
+    assert_eq!(store.find_unit("26740", jiff::civil::date(2026, 3, 1)).await.unwrap().unwrap().id, now.id);
+    let _ = service;
+}
+
+pub async fn full_lifecycle_with_statistics(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let (created, fresh) = service
+        .submit(submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None), "desk-1", instant("2026-03-09T09:00:00+07:00"))
+        .await
+        .expect("submit");
+    assert!(fresh);
+    let code = created.state.code.clone();
+    assert_eq!(code, "26740-260309-0001");
+    assert_eq!(created.state.status, Status::Submitted);
+    let accepted = act(&service, &code, Transition::Accept, "2026-03-09T09:05:00+07:00").await;
+    assert_eq!(show(accepted.state.legal_due.unwrap()), "2026-03-12T09:05:00+07:00");
+    for (index, at) in ["2026-03-09T10:00:00+07:00", "2026-03-10T15:00:00+07:00", "2026-03-11T09:00:00+07:00"].iter().enumerate() {
+        let after = act(&service, &code, Transition::CompleteStep, at).await;
+        assert_eq!(after.state.step_index as usize, index + 1);
+    }
+    let decided =
+        act(&service, &code, Transition::Decide { outcome: Outcome::Approved, reason: None }, "2026-03-11T10:00:00+07:00").await;
+    assert_eq!(decided.state.completion, Some(domain::dossier::CompletionKind::Early));
+    let returned = act(&service, &code, Transition::ReturnResult, "2026-03-11T14:00:00+07:00").await;
+    assert_eq!(returned.state.status, Status::Returned);
+    let record = store.dossier(&code).await.unwrap().expect("stored");
+    let kinds: Vec<&str> = record.events.iter().map(|event| event.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["submitted", "accepted", "step_completed", "step_completed", "step_completed", "decided", "result_returned"]
+    );
+    assert_eq!(record.applicant.name, "Nguyễn Văn An");
+    assert_eq!(record.dossier.state.version, 7);
+    let query = StatsQuery {
+        unit_id: record.dossier.unit_id,
+        field: None,
+        procedure: None,
+        from: jiff::civil::date(2026, 3, 1),
+        to: jiff::civil::date(2026, 3, 31),
+    };
+    let report = service.report(&query).await.unwrap();
+    assert_eq!((report.received, report.received_counter, report.settled_early, report.returned), (1, 1, 1, 1));
+    assert_eq!(report.in_progress, 0);
+    assert!(report.reconciles());
+    assert_eq!(report.on_time_rate, Some(1.0));
+    let steps = store.step_stats(record.dossier.unit_id, query.from, query.to).await.unwrap();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[0].spent_seconds, 55 * 60);
+    assert_eq!(service.check().await.unwrap().differences, Vec::<String>::new());
+}
+
+pub async fn supplement_restart_apology_and_late(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let (created, _) = service
+        .submit(submit_request(THREE_DAY_PROCEDURE, Channel::Online, None), "citizen", instant("2026-03-09T20:00:00+07:00"))
+        .await
+        .unwrap();
+    let code = created.state.code;
+    act(&service, &code, Transition::Accept, "2026-03-10T08:00:00+07:00").await;
+    let paused = act(&service, &code, Transition::RequestSupplement { items: vec!["Bản sao CCCD".to_owned()] }, "2026-03-10T10:00:00+07:00").await;
+    assert_eq!(paused.state.legal_due, None);
+    let restarted = act(&service, &code, Transition::ReceiveSupplement, "2026-03-12T14:00:00+07:00").await;
+    assert_eq!(show(restarted.state.legal_due.unwrap()), "2026-03-17T14:00:00+07:00");
+    let apology = act(
+        &service,
+        &code,
+        Transition::Apologize { new_appointment: instant("2026-03-19T17:00:00+07:00"), reason: "Chờ xác minh".to_owned() },
+        "2026-03-17T09:00:00+07:00",
+    )
+    .await;
+    assert_eq!(show(apology.state.appointment.unwrap()), "2026-03-19T17:00:00+07:00");
+    let record = store.dossier(&code).await.unwrap().unwrap();
+    assert_eq!(record.events.last().unwrap().payload["breach"], true, "apology less than one working day ahead");
+    let second = service
+        .transition(
+            &code,
+            None,
+            Transition::Apologize { new_appointment: instant("2026-03-20T17:00:00+07:00"), reason: "x".to_owned() },
+            "officer-1",
+            Channel::Counter,
+            instant("2026-03-18T09:00:00+07:00"),
+        )
+        .await
+        .expect_err("only one reschedule");
+    assert_eq!(second.code(), "DOSSIER_RESCHEDULE_REFUSED");
+    // Open and overdue at the end of 18 March (legal due 17 March 14:00).
+    let query = StatsQuery { unit_id: record.dossier.unit_id, field: None, procedure: None, from: jiff::civil::date(2026, 3, 1), to: jiff::civil::date(2026, 3, 18) };
+    let report = service.report(&query).await.unwrap();
+    assert_eq!((report.in_progress, report.in_progress_overdue, report.in_progress_within_time), (1, 1, 0));
+    let before_due = StatsQuery { to: jiff::civil::date(2026, 3, 16), ..query.clone() };
+    let report = service.report(&before_due).await.unwrap();
+    assert_eq!((report.in_progress, report.in_progress_overdue), (1, 0));
+    let decided =
+        act(&service, &code, Transition::Decide { outcome: Outcome::Refused, reason: Some("Không đủ điều kiện".to_owned()) }, "2026-03-19T10:00:00+07:00").await;
+    assert_eq!(decided.state.completion, Some(domain::dossier::CompletionKind::Late), "the apology does not make it on time");
+    let report = service.report(&StatsQuery { to: jiff::civil::date(2026, 3, 31), ..query }).await.unwrap();
+    assert_eq!((report.settled_late, report.in_progress, report.in_progress_overdue), (1, 0, 0));
+    assert_eq!(report.on_time_rate, Some(0.0));
+    assert!(report.reconciles());
+    assert_eq!(service.check().await.unwrap().differences, Vec::<String>::new());
+}
+
+pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let (created, _) = service
+        .submit(submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None), "desk-1", instant("2026-03-09T09:00:00+07:00"))
+        .await
+        .unwrap();
+    let code = created.state.code;
+    let cases: Vec<(Transition, &str)> = vec![
+        (Transition::Decide { outcome: Outcome::Approved, reason: None }, "DOSSIER_INVALID_TRANSITION"),
+        (Transition::ReturnResult, "DOSSIER_INVALID_TRANSITION"),
+        (Transition::RequestIntakeSupplement { items: vec![] }, "DOSSIER_MISSING_ITEMS"),
+        (Transition::RefuseIntake { reason: "  ".to_owned() }, "DOSSIER_MISSING_FIELD"),
+        (Transition::CompleteStep, "DOSSIER_INVALID_TRANSITION"),
+    ];
+    for (transition, expected) in cases {
+        let error = service
+            .transition(&code, None, transition, "officer-1", Channel::Counter, instant("2026-03-09T09:10:00+07:00"))
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code(), expected);
+    }
+    let record = store.dossier(&code).await.unwrap().unwrap();
+    assert_eq!((record.dossier.state.version, record.events.len()), (1, 1));
+    let missing = service
+        .transition("26740-260309-9999", None, Transition::Accept, "officer-1", Channel::Counter, instant("2026-03-09T09:10:00+07:00"))
+        .await
+        .expect_err("no such dossier");
+    assert_eq!(missing.code(), "NOT_FOUND");
+    // Stale version: accept with version 1 succeeds, a second client's version-1 action conflicts.
+    service.transition(&code, Some(1), Transition::Accept, "officer-1", Channel::Counter, instant("2026-03-09T09:10:00+07:00")).await.unwrap();
+    let stale = service
+        .transition(&code, Some(1), Transition::Withdraw { reason: "x".to_owned() }, "officer-2", Channel::Counter, instant("2026-03-09T09:11:00+07:00"))
+        .await
+        .expect_err("stale");
+    assert!(matches!(stale, StoreError::Conflict { expected: 1, actual: 2 }));
+    let unknown_unit = service
+        .submit(SubmitRequest { unit_code: "99999".to_owned(), ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None) }, "desk", instant("2026-03-09T09:00:00+07:00"))
+        .await
+        .expect_err("unknown unit");
+    assert_eq!(unknown_unit.code(), "NOT_FOUND");
+    let no_name = service
+        .submit(SubmitRequest { applicant: Applicant::default(), ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None) }, "desk", instant("2026-03-09T09:00:00+07:00"))
+        .await
+        .expect_err("no name");
+    assert_eq!(no_name.code(), "APPLICANT_NAME_REQUIRED");
+}
+
+pub async fn idempotent_intake(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let at = instant("2026-03-09T09:00:00+07:00");
+    let (first, created) = service.submit(submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")), "national_portal", at).await.unwrap();
+    assert!(created);
+    let (second, created) = service.submit(submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")), "national_portal", at).await.unwrap();
+    assert!(!created);
+    assert_eq!(first.state.code, second.state.code);
+    let (third, _) = service.submit(submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000124")), "national_portal", at).await.unwrap();
+    assert_eq!(third.state.code, "26740-260309-0002");
+}
+
+/// 8 clients submit and move dossiers at once: nothing is lost, no code repeats, and the
+/// statistics equal a recount from the event log.
+pub async fn concurrent_clients(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let mut tasks = Vec::new();
+    for client in 0..8 {
+        let service = service.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut codes = Vec::new();
+            for index in 0..25 {
+                let key = format!("client-{client}-{index}");
+                let unit = if index % 2 == 0 { WARD } else { OTHER_WARD };
+                let request = SubmitRequest { unit_code: unit.to_owned(), ..submit_request(THREE_DAY_PROCEDURE, Channel::Online, Some(&key)) };
+                let (dossier, _) = service.submit(request, "citizen", instant("2026-03-09T09:00:00+07:00")).await.expect("submit");
+                let code = dossier.state.code;
+                service.transition(&code, None, Transition::Accept, "desk", Channel::Online, instant("2026-03-09T10:00:00+07:00")).await.expect("accept");
+                if index % 3 == 0 {
+                    service
+                        .transition(&code, None, Transition::Decide { outcome: Outcome::Approved, reason: None }, "head", Channel::Counter, instant("2026-03-12T16:00:00+07:00"))
+                        .await
+                        .expect("decide");
+                }
+                codes.push(code);
+            }
+            codes
+        }));
+    }
+    let mut all = BTreeSet::new();
+    for task in tasks {
+        for code in task.await.expect("task") {
+            assert!(all.insert(code.clone()), "duplicate code {code}");
+        }
+    }
+    assert_eq!(all.len(), 200);
+    let report = service.check().await.unwrap();
+    assert_eq!(report.dossiers, 200);
+    assert_eq!(report.differences, Vec::<String>::new());
+    let ward = store.find_unit(WARD, jiff::civil::date(2026, 3, 9)).await.unwrap().unwrap();
+    let stats = service
+        .report(&StatsQuery { unit_id: ward.id, field: None, procedure: None, from: jiff::civil::date(2026, 3, 1), to: jiff::civil::date(2026, 3, 31) })
+        .await
+        .unwrap();
+    assert_eq!(stats.received, 104, "13 of each client's 25 go to the first ward");
+    assert!(stats.reconciles());
+}
+
+/// Creates a fresh PostgreSQL database for one test and returns its URL. Uses
+/// `MOTCUA_TEST_DATABASE_URL` (an admin URL) when set, else the server on 127.0.0.1:5432.
+pub async fn fresh_postgres_database(name_hint: &str) -> (String, String) {
+    use sqlx::Connection;
+    let admin = std::env::var("MOTCUA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|error| {
+        panic!("PostgreSQL is required for these tests and did not answer at {admin}: {error}. Start it (scripts/test does) or set MOTCUA_TEST_DATABASE_URL.")
+    });
+    let name = format!("motcua_test_{}_{}_{}", name_hint, std::process::id(), jiff::Timestamp::now().as_microsecond() % 1_000_000_000);
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut connection).await.expect("create database");
+    let base = admin.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin.clone());
+    (format!("{base}/{name}"), name)
+}
+
+/// Drops a database made by [`fresh_postgres_database`].
+pub async fn drop_postgres_database(name: &str) {
+    use sqlx::Connection;
+    let admin = std::env::var("MOTCUA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut connection).await;
+    }
+}
