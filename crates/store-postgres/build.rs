@@ -1,4 +1,4 @@
-// Rebuild when a migration is added or changed, so the embedded set is never stale.
+//! Rebuild when a migration is added or changed, so the embedded set is never stale.
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
 }

@@ -1,1 +1,847 @@
-//! store-postgres (in progress).
+//! The PostgreSQL backend (PostgreSQL 15+): the same schema, JSON formats and semantics as the
+//! SQLite backend, with row locks instead of one serialised writer. Writes run in READ COMMITTED
+//! transactions: `apply` locks the dossier row (`SELECT ... FOR UPDATE`), `create_dossier` is
+//! serialised per unit and day by the code-sequence row, and the statistics rows are incremented
+//! in one canonical order so that concurrent writers cannot deadlock on them. Reads that take
+//! several queries run in one REPEATABLE READ READ ONLY transaction (a consistent snapshot).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::catalog::{Catalog, Procedure, UnitKind};
+use domain::dossier::{self, Channel, DossierState, Event};
+use domain::stats::PeriodSums;
+use jiff::civil::Date;
+use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
+use store::service::{Increment, increments};
+use store::{
+    Aggregates, Applicant, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite, StatsQuery,
+    StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number, instant_of, micros,
+};
+
+/// The PostgreSQL store.
+pub struct PostgresStore {
+    pool: PgPool,
+    procedures: RwLock<HashMap<(String, u32), Arc<Procedure>>>,
+}
+
+/// SQLSTATE of a unique violation.
+const UNIQUE_VIOLATION: &str = "23505";
+
+/// How multi-query reads start: one consistent snapshot, no writes.
+const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+fn database(error: sqlx::Error) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+fn json_error(error: serde_json::Error) -> StoreError {
+    StoreError::Database(format!("stored JSON is malformed: {error}"))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error.as_database_error().and_then(|error| error.code()).is_some_and(|code| code == UNIQUE_VIOLATION)
+}
+
+/// A column of a row, decoding errors as database errors (never a panic).
+fn column<'r, T>(row: &'r PgRow, name: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    row.try_get(name).map_err(database)
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/database`).
+    pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .map_err(database)?;
+        Ok(PostgresStore { pool, procedures: RwLock::new(HashMap::new()) })
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(database)
+    }
+
+    async fn snapshot(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool.begin_with(SNAPSHOT).await.map_err(database)
+    }
+
+    /// A procedure version, from the cache or read on `connection` (the caller's transaction, so
+    /// that a writer holding a connection never waits for a second one from the pool).
+    async fn procedure_version(
+        &self,
+        connection: &mut PgConnection,
+        code: &str,
+        version: u32,
+    ) -> StoreResult<Arc<Procedure>> {
+        let key = (code.to_owned(), version);
+        if let Some(found) = self.procedures.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let row = sqlx::query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
+            .bind(code)
+            .bind(i64::from(version))
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(database)?
+            .ok_or_else(|| StoreError::NotFound(format!("thủ tục / procedure {code} v{version}")))?;
+        let procedure: Arc<Procedure> =
+            Arc::new(serde_json::from_str(column::<&str>(&row, "body")?).map_err(json_error)?);
+        if let Ok(mut cache) = self.procedures.write() {
+            cache.insert(key, procedure.clone());
+        }
+        Ok(procedure)
+    }
+}
+
+fn unit_kind(text: &str) -> StoreResult<UnitKind> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(json_error)
+}
+
+fn kind_text(kind: UnitKind) -> StoreResult<String> {
+    match serde_json::to_value(kind).map_err(json_error)? {
+        serde_json::Value::String(text) => Ok(text),
+        _ => Err(StoreError::Database("unit kind is not a string".to_owned())),
+    }
+}
+
+fn unit_record(row: &PgRow) -> StoreResult<UnitRecord> {
+    Ok(UnitRecord {
+        id: column(row, "id")?,
+        structure: column(row, "structure")?,
+        code: column(row, "code")?,
+        name: column(row, "name")?,
+        kind: unit_kind(column(row, "kind")?)?,
+        parent_id: column(row, "parent_id")?,
+        head: column(row, "head")?,
+        effective_from: date_of_day(column::<i32>(row, "effective_from")?),
+        effective_to: column::<Option<i32>>(row, "effective_to")?.map(date_of_day),
+    })
+}
+
+fn stored_dossier(row: &PgRow) -> StoreResult<StoredDossier> {
+    Ok(StoredDossier {
+        unit_id: column(row, "unit_id")?,
+        current_unit_id: column(row, "current_unit_id")?,
+        state: serde_json::from_str(column::<&str>(row, "state")?).map_err(json_error)?,
+    })
+}
+
+fn event_of(row: &PgRow) -> StoreResult<Event> {
+    Ok(Event {
+        seq: column(row, "seq")?,
+        kind: column(row, "kind")?,
+        actor: column(row, "actor")?,
+        at: instant_of(column(row, "at")?)?,
+        channel: Channel::parse(column(row, "channel")?)
+            .ok_or_else(|| StoreError::Database("bad channel".to_owned()))?,
+        payload: serde_json::from_str(column::<&str>(row, "payload")?).map_err(json_error)?,
+    })
+}
+
+fn procedure_of(row: &PgRow) -> StoreResult<Procedure> {
+    serde_json::from_str(column::<&str>(row, "body")?).map_err(json_error)
+}
+
+fn step_number(step: i64) -> StoreResult<u32> {
+    u32::try_from(step).map_err(|_| StoreError::Database(format!("bad step index {step}")))
+}
+
+const UNIT_COLUMNS: &str =
+    "u.id, u.structure, u.code, u.name, u.kind, u.parent_id, u.head, s.effective_from, s.effective_to";
+
+const DOSSIER_BY_KEY: &str = "SELECT d.unit_id, d.current_unit_id, d.state FROM intake_keys k \
+     JOIN dossiers d ON d.unit_id = k.unit_id AND d.code = k.code WHERE k.unit_id = $1 AND k.key = $2";
+
+async fn insert_event(connection: &mut PgConnection, unit_id: i64, code: &str, event: &Event) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(unit_id)
+    .bind(code)
+    .bind(event.seq)
+    .bind(&event.kind)
+    .bind(&event.actor)
+    .bind(micros(event.at))
+    .bind(event.channel.as_str())
+    .bind(event.payload.to_string())
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+/// The statistics row an increment touches, in a total order shared by every writer (so that
+/// two transactions never lock the same rows in opposite orders).
+type LockKey<'a> = (u8, i64, &'a str, &'a str, i32, i32, u32);
+
+fn lock_key(increment: &Increment) -> LockKey<'_> {
+    match increment {
+        Increment::Daily { key: (unit_id, procedure, field, day), .. } => (0, *unit_id, procedure, field, *day, 0, 0),
+        Increment::DueOpened { key: (unit_id, procedure, field, due_day) } => {
+            (1, *unit_id, procedure, field, *due_day, 0, 0)
+        }
+        Increment::DueClosed { key: (unit_id, procedure, field, close_day, due_day) } => {
+            (2, *unit_id, procedure, field, *close_day, *due_day, 0)
+        }
+        Increment::Step { key: (unit_id, procedure, step, day), .. } => (3, *unit_id, procedure, "", *day, 0, *step),
+    }
+}
+
+async fn apply_increments(connection: &mut PgConnection, increments: &[Increment]) -> StoreResult<()> {
+    let mut ordered: Vec<&Increment> = increments.iter().collect();
+    ordered.sort_by(|left, right| lock_key(left).cmp(&lock_key(right)));
+    for increment in ordered {
+        match increment {
+            Increment::Daily { key: (unit_id, procedure, field, day), column } => {
+                let column = DAILY_COUNTERS[*column];
+                let sql = format!(
+                    "INSERT INTO stat_daily (unit_id, day, procedure, field, {column}) VALUES ($1, $2, $3, $4, 1) \
+                     ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {column} = stat_daily.{column} + 1"
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(unit_id)
+                    .bind(day)
+                    .bind(procedure)
+                    .bind(field)
+                    .execute(&mut *connection)
+                    .await
+                    .map_err(database)?;
+            }
+            Increment::DueOpened { key: (unit_id, procedure, field, due_day) } => {
+                sqlx::query(
+                    "INSERT INTO stat_due_opened (unit_id, due_day, procedure, field, n) VALUES ($1, $2, $3, $4, 1) \
+                     ON CONFLICT (unit_id, due_day, procedure, field) DO UPDATE SET n = stat_due_opened.n + 1",
+                )
+                .bind(unit_id)
+                .bind(due_day)
+                .bind(procedure)
+                .bind(field)
+                .execute(&mut *connection)
+                .await
+                .map_err(database)?;
+            }
+            Increment::DueClosed { key: (unit_id, procedure, field, close_day, due_day) } => {
+                sqlx::query(
+                    "INSERT INTO stat_due_closed (unit_id, close_day, due_day, procedure, field, n) \
+                     VALUES ($1, $2, $3, $4, $5, 1) \
+                     ON CONFLICT (unit_id, close_day, due_day, procedure, field) DO UPDATE SET n = stat_due_closed.n + 1",
+                )
+                .bind(unit_id)
+                .bind(close_day)
+                .bind(due_day)
+                .bind(procedure)
+                .bind(field)
+                .execute(&mut *connection)
+                .await
+                .map_err(database)?;
+            }
+            Increment::Step { key: (unit_id, procedure, step, day), spent_seconds, over_budget } => {
+                sqlx::query(
+                    "INSERT INTO stat_steps (unit_id, procedure, step, day, count, spent_seconds, over_budget) \
+                     VALUES ($1, $2, $3, $4, 1, $5, $6) \
+                     ON CONFLICT (unit_id, procedure, step, day) DO UPDATE SET count = stat_steps.count + 1, \
+                     spent_seconds = stat_steps.spent_seconds + excluded.spent_seconds, \
+                     over_budget = stat_steps.over_budget + excluded.over_budget",
+                )
+                .bind(unit_id)
+                .bind(procedure)
+                .bind(i64::from(*step))
+                .bind(day)
+                .bind(spent_seconds)
+                .bind(i64::from(*over_budget))
+                .execute(&mut *connection)
+                .await
+                .map_err(database)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn optional_micros(instant: Option<jiff::Timestamp>) -> Option<i64> {
+    instant.map(micros)
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations").run(&self.pool).await.map_err(|error| StoreError::Database(error.to_string()))
+    }
+
+    async fn known_structures(&self) -> StoreResult<BTreeSet<String>> {
+        let rows = sqlx::query("SELECT id FROM structures").fetch_all(&self.pool).await.map_err(database)?;
+        rows.iter().map(|row| column::<String>(row, "id")).collect()
+    }
+
+    async fn import_catalog(&self, catalog: &Catalog) -> StoreResult<ImportReport> {
+        let mut tx = self.begin().await?;
+        for structure in &catalog.structures {
+            sqlx::query(
+                "INSERT INTO structures (id, name, effective_from, effective_to, source) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, effective_from = excluded.effective_from, \
+                 effective_to = excluded.effective_to, source = excluded.source",
+            )
+            .bind(structure.id.as_str())
+            .bind(&structure.name)
+            .bind(day_number(structure.effective_from))
+            .bind(structure.effective_to.map(day_number))
+            .bind(&structure.source)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        }
+        for unit in &catalog.units {
+            sqlx::query(
+                "INSERT INTO units (structure, code, name, kind, local_kind, parent_code, head, source, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (structure, code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+                 local_kind = excluded.local_kind, parent_code = excluded.parent_code, head = excluded.head, \
+                 source = excluded.source, note = excluded.note",
+            )
+            .bind(unit.structure.as_str())
+            .bind(unit.code.as_str())
+            .bind(&unit.name)
+            .bind(kind_text(unit.kind)?)
+            .bind(&unit.local_kind)
+            .bind(unit.parent.as_ref().map(|parent| parent.as_str()))
+            .bind(&unit.head)
+            .bind(&unit.source)
+            .bind(&unit.note)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        }
+        sqlx::query(
+            "UPDATE units SET parent_id = \
+             (SELECT p.id FROM units p WHERE p.structure = units.structure AND p.code = units.parent_code) \
+             WHERE parent_code IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+        for procedure in &catalog.procedures {
+            sqlx::query(
+                "INSERT INTO procedures (code, version, effective_from, effective_to, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (code, version) DO UPDATE SET effective_from = excluded.effective_from, \
+                 effective_to = excluded.effective_to, body = excluded.body",
+            )
+            .bind(procedure.code.as_str())
+            .bind(i64::from(procedure.version))
+            .bind(day_number(procedure.effective_from))
+            .bind(procedure.effective_to.map(day_number))
+            .bind(serde_json::to_string(procedure).map_err(json_error)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        }
+        tx.commit().await.map_err(database)?;
+        if let Ok(mut cache) = self.procedures.write() {
+            cache.clear();
+        }
+        Ok(ImportReport {
+            structures: catalog.structures.len(),
+            units: catalog.units.len(),
+            procedures: catalog.procedures.len(),
+        })
+    }
+
+    async fn find_unit(&self, code: &str, on: Date) -> StoreResult<Option<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
+             WHERE u.code = $1 AND s.effective_from <= $2 AND (s.effective_to IS NULL OR s.effective_to >= $2) \
+             ORDER BY s.effective_from DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(code)
+            .bind(day_number(on))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(unit_record).transpose()
+    }
+
+    async fn unit_by_id(&self, id: i64) -> StoreResult<Option<UnitRecord>> {
+        let sql = format!("SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure WHERE u.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(database)?;
+        row.as_ref().map(unit_record).transpose()
+    }
+
+    async fn list_units(&self, on: Date) -> StoreResult<Vec<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
+             WHERE s.effective_from <= $1 AND (s.effective_to IS NULL OR s.effective_to >= $1) ORDER BY u.code"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(day_number(on)).fetch_all(&self.pool).await.map_err(database)?;
+        rows.iter().map(unit_record).collect()
+    }
+
+    async fn procedure_on(&self, code: &str, on: Date) -> StoreResult<Option<Procedure>> {
+        let row = sqlx::query(
+            "SELECT body FROM procedures WHERE code = $1 AND effective_from <= $2 \
+             AND (effective_to IS NULL OR effective_to >= $2) ORDER BY version DESC LIMIT 1",
+        )
+        .bind(code)
+        .bind(day_number(on))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database)?;
+        row.as_ref().map(procedure_of).transpose()
+    }
+
+    async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>> {
+        let rows = sqlx::query(
+            "SELECT body FROM procedures WHERE effective_from <= $1 AND (effective_to IS NULL OR effective_to >= $1) \
+             ORDER BY code, version",
+        )
+        .bind(day_number(on))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        rows.iter().map(procedure_of).collect()
+    }
+
+    async fn create_dossier(&self, write: NewDossierWrite<'_>) -> StoreResult<(StoredDossier, bool)> {
+        let mut tx = self.begin().await?;
+        if let Some(key) = write.idempotency_key {
+            let existing = sqlx::query(DOSSIER_BY_KEY)
+                .bind(write.unit_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(database)?;
+            if let Some(row) = existing {
+                let stored = stored_dossier(&row)?;
+                tx.rollback().await.map_err(database)?;
+                return Ok((stored, false));
+            }
+        }
+        // The row lock on (unit, day) serialises concurrent intakes of a unit and day: a second
+        // writer waits here and then sees the first one's number.
+        let sequence: i64 = column(
+            &sqlx::query(
+                "INSERT INTO code_sequences (unit_id, day, last) VALUES ($1, $2, 1) \
+                 ON CONFLICT (unit_id, day) DO UPDATE SET last = code_sequences.last + 1 RETURNING last",
+            )
+            .bind(write.unit_id)
+            .bind(day_number(write.day))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(database)?,
+            "last",
+        )?;
+        let sequence = u32::try_from(sequence)
+            .map_err(|_| StoreError::Database(format!("dossier sequence out of range: {sequence}")))?;
+        let unit_code = domain::catalog::Code::parse(write.unit_code).map_err(StoreError::Database)?;
+        let code = domain::code::dossier_code(&unit_code, write.day, sequence);
+        let (state, event) = (write.build)(&code)?;
+        insert_dossier(&mut tx, write.unit_id, &state).await?;
+        insert_event(&mut tx, write.unit_id, &code, &event).await?;
+        let applicant = write.applicant;
+        sqlx::query(
+            "INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(write.unit_id)
+        .bind(&code)
+        .bind(&applicant.name)
+        .bind(&applicant.id_number)
+        .bind(&applicant.phone)
+        .bind(&applicant.email)
+        .bind(&applicant.address)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+        apply_increments(&mut tx, &increments(write.unit_id, None, &state, &event)).await?;
+        if let Some(key) = write.idempotency_key {
+            let inserted = sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
+                .bind(write.unit_id)
+                .bind(key)
+                .bind(&code)
+                .execute(&mut *tx)
+                .await;
+            match inserted {
+                Ok(_) => {}
+                Err(error) if is_unique_violation(&error) => {
+                    // A concurrent request with the same key committed first: forget this
+                    // dossier (its number is given back) and answer with the other one.
+                    tx.rollback().await.map_err(database)?;
+                    let row = sqlx::query(DOSSIER_BY_KEY)
+                        .bind(write.unit_id)
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(database)?
+                        .ok_or_else(|| {
+                            StoreError::Database("idempotency key is taken but its dossier is missing".to_owned())
+                        })?;
+                    return Ok((stored_dossier(&row)?, false));
+                }
+                Err(error) => return Err(database(error)),
+            }
+        }
+        tx.commit().await.map_err(database)?;
+        Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
+    }
+
+    async fn apply(
+        &self,
+        code: &str,
+        expected_version: Option<i64>,
+        current_unit_id: Option<i64>,
+        decide: DecideEvent<'_>,
+    ) -> StoreResult<StoredDossier> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1 FOR UPDATE")
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(database)?
+            .ok_or_else(|| StoreError::NotFound(format!("hồ sơ / dossier {code}")))?;
+        let stored = stored_dossier(&row)?;
+        if let Some(expected) = expected_version
+            && expected != stored.state.version
+        {
+            return Err(StoreError::Conflict { expected, actual: stored.state.version });
+        }
+        let procedure =
+            self.procedure_version(&mut tx, stored.state.procedure.as_str(), stored.state.procedure_version).await?;
+        let event = decide(&stored.state, &procedure)?;
+        let after = dossier::fold(Some(&stored.state), &event)?;
+        let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
+        insert_event(&mut tx, stored.unit_id, code, &event).await?;
+        let current = current_unit_id.unwrap_or(stored.current_unit_id);
+        update_dossier(&mut tx, stored.unit_id, current, &after, stored.state.version).await?;
+        apply_increments(&mut tx, &changes).await?;
+        tx.commit().await.map_err(database)?;
+        Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
+    }
+
+    async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>> {
+        let mut tx = self.snapshot().await?;
+        let Some(row) = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(database)?
+        else {
+            tx.commit().await.map_err(database)?;
+            return Ok(None);
+        };
+        let dossier = stored_dossier(&row)?;
+        let events = sqlx::query(
+            "SELECT seq, kind, actor, at, channel, payload FROM events WHERE unit_id = $1 AND code = $2 ORDER BY seq",
+        )
+        .bind(dossier.unit_id)
+        .bind(code)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(database)?
+        .iter()
+        .map(event_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+        let applicant = sqlx::query(
+            "SELECT name, id_number, phone, email, address FROM applicants WHERE unit_id = $1 AND code = $2",
+        )
+        .bind(dossier.unit_id)
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(database)?
+        .map(|row| -> StoreResult<Applicant> {
+            Ok(Applicant {
+                name: column(&row, "name")?,
+                id_number: column(&row, "id_number")?,
+                phone: column(&row, "phone")?,
+                email: column(&row, "email")?,
+                address: column(&row, "address")?,
+            })
+        })
+        .transpose()?
+        .unwrap_or_default();
+        tx.commit().await.map_err(database)?;
+        Ok(Some(DossierRecord { dossier, events, applicant }))
+    }
+
+    async fn period_sums(&self, query: &StatsQuery) -> StoreResult<PeriodSums> {
+        let (from, to) = (day_number(query.from), day_number(query.to));
+        let filter = "AND ($3::TEXT IS NULL OR field = $3::TEXT) AND ($4::TEXT IS NULL OR procedure = $4::TEXT)";
+        let mut tx = self.snapshot().await?;
+        let before = sqlx::query(AssertSqlSafe(format!(
+            "SELECT \
+             COALESCE(SUM(received_counter + received_post + received_online + received_national_portal), 0)::BIGINT \
+             AS received, \
+             COALESCE(SUM(settled_early + settled_on_time + settled_late), 0)::BIGINT AS settled, \
+             COALESCE(SUM(withdrawn), 0)::BIGINT AS withdrawn \
+             FROM stat_daily WHERE unit_id = $1 AND day < $2 {filter}"
+        )))
+        .bind(query.unit_id)
+        .bind(from)
+        .bind(&query.field)
+        .bind(&query.procedure)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(database)?;
+        let sums: Vec<String> =
+            DAILY_COUNTERS.iter().map(|column| format!("COALESCE(SUM({column}), 0)::BIGINT AS {column}")).collect();
+        let during = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM stat_daily WHERE unit_id = $1 AND day >= $2 AND day <= $5 {filter}",
+            sums.join(", ")
+        )))
+        .bind(query.unit_id)
+        .bind(from)
+        .bind(&query.field)
+        .bind(&query.procedure)
+        .bind(to)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(database)?;
+        let opened: i64 = column(
+            &sqlx::query(AssertSqlSafe(format!(
+                "SELECT COALESCE(SUM(n), 0)::BIGINT AS n FROM stat_due_opened WHERE unit_id = $1 AND due_day <= $2 {filter}"
+            )))
+            .bind(query.unit_id)
+            .bind(to)
+            .bind(&query.field)
+            .bind(&query.procedure)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(database)?,
+            "n",
+        )?;
+        let closed: i64 = column(
+            &sqlx::query(AssertSqlSafe(format!(
+                "SELECT COALESCE(SUM(n), 0)::BIGINT AS n FROM stat_due_closed \
+                 WHERE unit_id = $1 AND close_day <= $2 AND due_day <= $2 {filter}"
+            )))
+            .bind(query.unit_id)
+            .bind(to)
+            .bind(&query.field)
+            .bind(&query.procedure)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(database)?,
+            "n",
+        )?;
+        tx.commit().await.map_err(database)?;
+        let get = |name: &str| column::<i64>(&during, name);
+        Ok(PeriodSums {
+            received_before: column(&before, "received")?,
+            settled_before: column(&before, "settled")?,
+            withdrawn_before: column(&before, "withdrawn")?,
+            received_by_channel: [
+                get("received_counter")?,
+                get("received_post")?,
+                get("received_online")?,
+                get("received_national_portal")?,
+            ],
+            settled_early: get("settled_early")?,
+            settled_on_time: get("settled_on_time")?,
+            settled_late: get("settled_late")?,
+            returned: get("returned")?,
+            withdrawn: get("withdrawn")?,
+            due_opened_by_end: opened,
+            due_closed_by_end: closed,
+        })
+    }
+
+    async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
+        let rows = sqlx::query(
+            "SELECT procedure, step, SUM(count)::BIGINT AS count, SUM(spent_seconds)::BIGINT AS spent, \
+             SUM(over_budget)::BIGINT AS over FROM stat_steps WHERE unit_id = $1 AND day >= $2 AND day <= $3 \
+             GROUP BY procedure, step ORDER BY procedure, step",
+        )
+        .bind(unit_id)
+        .bind(day_number(from))
+        .bind(day_number(to))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        rows.iter()
+            .map(|row| {
+                Ok(StepStat {
+                    procedure: column(row, "procedure")?,
+                    step: step_number(column(row, "step")?)?,
+                    count: column(row, "count")?,
+                    spent_seconds: column(row, "spent")?,
+                    over_budget: column(row, "over")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn dossier_page(
+        &self,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>> {
+        let (after_unit, after_code) = after.unwrap_or((i64::MIN, String::new()));
+        let mut tx = self.snapshot().await?;
+        let rows = sqlx::query(
+            "SELECT unit_id, current_unit_id, code, state FROM dossiers WHERE (unit_id, code) > ($1, $2) \
+             ORDER BY unit_id, code LIMIT $3",
+        )
+        .bind(after_unit)
+        .bind(&after_code)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(database)?;
+        let Some(last) = rows.last() else {
+            tx.commit().await.map_err(database)?;
+            return Ok(Vec::new());
+        };
+        let (last_unit, last_code): (i64, String) = (column(last, "unit_id")?, column(last, "code")?);
+        let mut page: Vec<(StoredDossier, Vec<Event>)> =
+            rows.iter().map(|row| Ok((stored_dossier(row)?, Vec::new()))).collect::<StoreResult<_>>()?;
+        let index: HashMap<(i64, String), usize> = page
+            .iter()
+            .enumerate()
+            .map(|(position, (dossier, _))| ((dossier.unit_id, dossier.state.code.clone()), position))
+            .collect();
+        let events = sqlx::query(
+            "SELECT unit_id, code, seq, kind, actor, at, channel, payload FROM events \
+             WHERE (unit_id, code) > ($1, $2) AND (unit_id, code) <= ($3, $4) ORDER BY unit_id, code, seq",
+        )
+        .bind(after_unit)
+        .bind(&after_code)
+        .bind(last_unit)
+        .bind(&last_code)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(database)?;
+        tx.commit().await.map_err(database)?;
+        for row in &events {
+            let key = (column::<i64>(row, "unit_id")?, column::<String>(row, "code")?);
+            if let Some(&position) = index.get(&key) {
+                page[position].1.push(event_of(row)?);
+            }
+        }
+        Ok(page)
+    }
+
+    async fn aggregates(&self) -> StoreResult<Aggregates> {
+        let mut aggregates = Aggregates::default();
+        let mut tx = self.snapshot().await?;
+        let columns = DAILY_COUNTERS.join(", ");
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(database)?;
+        for row in &rows {
+            let mut counters = [0_i64; 9];
+            for (index, name) in DAILY_COUNTERS.iter().enumerate() {
+                counters[index] = column(row, name)?;
+            }
+            aggregates.daily.insert(
+                (column(row, "unit_id")?, column(row, "procedure")?, column(row, "field")?, column(row, "day")?),
+                counters,
+            );
+        }
+        for row in &sqlx::query("SELECT unit_id, procedure, field, due_day, n FROM stat_due_opened")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(database)?
+        {
+            aggregates.due_opened.insert(
+                (column(row, "unit_id")?, column(row, "procedure")?, column(row, "field")?, column(row, "due_day")?),
+                column(row, "n")?,
+            );
+        }
+        for row in &sqlx::query("SELECT unit_id, procedure, field, close_day, due_day, n FROM stat_due_closed")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(database)?
+        {
+            aggregates.due_closed.insert(
+                (
+                    column(row, "unit_id")?,
+                    column(row, "procedure")?,
+                    column(row, "field")?,
+                    column(row, "close_day")?,
+                    column(row, "due_day")?,
+                ),
+                column(row, "n")?,
+            );
+        }
+        for row in &sqlx::query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(database)?
+        {
+            aggregates.steps.insert(
+                (column(row, "unit_id")?, column(row, "procedure")?, step_number(column(row, "step")?)?, column(row, "day")?),
+                (column(row, "count")?, column(row, "spent_seconds")?, column(row, "over_budget")?),
+            );
+        }
+        tx.commit().await.map_err(database)?;
+        Ok(aggregates)
+    }
+}
+
+async fn insert_dossier(connection: &mut PgConnection, unit_id: i64, state: &DossierState) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, \
+         version, submitted_at, legal_due, appointment, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(unit_id)
+    .bind(&state.code)
+    .bind(unit_id)
+    .bind(state.procedure.as_str())
+    .bind(i64::from(state.procedure_version))
+    .bind(&state.field)
+    .bind(state.channel.as_str())
+    .bind(state.status.as_str())
+    .bind(state.version)
+    .bind(micros(state.submitted_at))
+    .bind(optional_micros(state.legal_due))
+    .bind(optional_micros(state.appointment))
+    .bind(serde_json::to_string(state).map_err(json_error)?)
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+async fn update_dossier(
+    connection: &mut PgConnection,
+    unit_id: i64,
+    current_unit_id: i64,
+    state: &DossierState,
+    previous_version: i64,
+) -> StoreResult<()> {
+    let result = sqlx::query(
+        "UPDATE dossiers SET current_unit_id = $1, status = $2, version = $3, legal_due = $4, appointment = $5, \
+         state = $6 WHERE unit_id = $7 AND code = $8 AND version = $9",
+    )
+    .bind(current_unit_id)
+    .bind(state.status.as_str())
+    .bind(state.version)
+    .bind(optional_micros(state.legal_due))
+    .bind(optional_micros(state.appointment))
+    .bind(serde_json::to_string(state).map_err(json_error)?)
+    .bind(unit_id)
+    .bind(&state.code)
+    .bind(previous_version)
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    if result.rows_affected() != 1 {
+        return Err(StoreError::Conflict { expected: previous_version, actual: state.version });
+    }
+    Ok(())
+}

@@ -363,7 +363,7 @@ impl Store for SqliteStore {
         .await
         .map_err(database)?
         .get("last");
-        let unit_code = domain::catalog::Code::parse(write.unit_code).map_err(|message| StoreError::Database(message))?;
+        let unit_code = domain::catalog::Code::parse(write.unit_code).map_err(StoreError::Database)?;
         let code = domain::code::dossier_code(&unit_code, write.day, sequence as u32);
         let (state, event) = (write.build)(&code)?;
         insert_dossier(&mut tx, write.unit_id, &state).await?;

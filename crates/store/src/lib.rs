@@ -166,17 +166,24 @@ pub struct StepStat {
     pub over_budget: i64,
 }
 
+/// Key of a daily or due-opened aggregate: `(unit, procedure, field, day)`.
+pub type DayKey = (i64, String, String, i32);
+/// Key of a due-closed aggregate: `(unit, procedure, field, close_day, due_day)`.
+pub type ClosedKey = (i64, String, String, i32, i32);
+/// Key of a step aggregate: `(unit, procedure, step, day)`.
+pub type StepKey = (i64, String, u32, i32);
+
 /// Every maintained aggregate, in a canonical form (for `check`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Aggregates {
     /// `(unit, procedure, field, day)` → the nine daily counters (see [`DAILY_COUNTERS`]).
-    pub daily: BTreeMap<(i64, String, String, i32), [i64; 9]>,
+    pub daily: BTreeMap<DayKey, [i64; 9]>,
     /// `(unit, procedure, field, due_day)` → due instants opened.
-    pub due_opened: BTreeMap<(i64, String, String, i32), i64>,
+    pub due_opened: BTreeMap<DayKey, i64>,
     /// `(unit, procedure, field, close_day, due_day)` → due instants closed.
-    pub due_closed: BTreeMap<(i64, String, String, i32, i32), i64>,
+    pub due_closed: BTreeMap<ClosedKey, i64>,
     /// `(unit, procedure, step, day)` → (count, spent seconds, over budget).
-    pub steps: BTreeMap<(i64, String, u32, i32), (i64, i64, i64)>,
+    pub steps: BTreeMap<StepKey, (i64, i64, i64)>,
 }
 
 /// The daily counters' column names, in the order of [`Aggregates::daily`]'s arrays.

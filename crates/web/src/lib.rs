@@ -1,1 +1,107 @@
-//! web (in progress).
+//! motcua's HTTP layer: the JSON API under `/api/v1` and its OpenAPI 3.1 document at
+//! `/api/v1/openapi.json`. Start-up is a function over a listener, so tests bind port 0.
+
+pub mod api;
+pub mod dto;
+pub mod error;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use store::service::Service;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+
+/// Where handlers get "now" from (a manual clock in tests).
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock set by hand (tests, demos).
+pub struct ManualClock(Mutex<Timestamp>);
+
+impl ManualClock {
+    /// A clock showing `at`.
+    pub fn new(at: Timestamp) -> ManualClock {
+        ManualClock(Mutex::new(at))
+    }
+
+    /// Moves the clock.
+    pub fn set(&self, at: Timestamp) {
+        if let Ok(mut now) = self.0.lock() {
+            *now = at;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        self.0.lock().map(|now| *now).unwrap_or_else(|poisoned| *poisoned.into_inner())
+    }
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application service.
+    pub service: Service,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "motcua API", version = "1", description = "Hồ sơ thủ tục hành chính / administrative procedure dossiers. Errors are JSON with a stable `code` and a Vietnamese / English `message`."),
+    paths(api::list_units, api::list_procedures, api::get_procedure, api::intake, api::transition, api::get_dossier, api::public_dossier, api::stats),
+    components(schemas(error::ErrorBody, error::ErrorDetail))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+}
+
+async fn openapi_handler() -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+}
+
+async fn fallback() -> error::AppError {
+    error::AppError::not_found("không có đường dẫn này / no such route".to_owned())
+}
+
+/// The application's router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_handler))
+        .route("/api/v1/units", get(api::list_units))
+        .route("/api/v1/procedures", get(api::list_procedures))
+        .route("/api/v1/procedures/{code}", get(api::get_procedure))
+        .route("/api/v1/dossiers", post(api::intake))
+        .route("/api/v1/dossiers/{code}", get(api::get_dossier))
+        .route("/api/v1/dossiers/{code}/transitions", post(api::transition))
+        .route("/api/v1/public/dossiers/{code}", get(api::public_dossier))
+        .route("/api/v1/stats", get(api::stats))
+        .fallback(fallback)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,289 @@
+//! The handlers of `/api/v1`: extract and parse, call one service function with an explicit
+//! actor and instant, render a DTO.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use domain::dossier::{Channel, Outcome, Transition};
+use jiff::civil::Date;
+use serde::Deserialize;
+use store::StatsQuery;
+use store::service::SubmitRequest;
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::dto::{
+    DossierDetailDto, DossierDto, EventDto, IntakeRequest, ProcedureDto, PublicDossierDto, StatsDto, TransitionRequest,
+    UnitDto,
+};
+use crate::error::{AppError, ErrorBody};
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    AppError::bad_request(
+        "INVALID_JSON",
+        format!("nội dung JSON không hợp lệ / invalid JSON body: {}", rejection.body_text()),
+    )
+}
+
+fn query_rejection(rejection: QueryRejection) -> AppError {
+    AppError::bad_request("INVALID_QUERY", format!("tham số không hợp lệ / invalid query parameters: {}", rejection.body_text()))
+}
+
+fn path_rejection(rejection: PathRejection) -> AppError {
+    AppError::bad_request("INVALID_PATH", format!("đường dẫn không hợp lệ / invalid path: {}", rejection.body_text()))
+}
+
+fn parse_date(text: &str, name: &str) -> Result<Date, AppError> {
+    let valid_shape = text.len() == 10;
+    text.parse::<Date>()
+        .ok()
+        .filter(|_| valid_shape)
+        .ok_or_else(|| AppError::bad_request("INVALID_DATE", format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}")))
+}
+
+fn actor(headers: &HeaderMap) -> String {
+    // Accounts arrive with the accounts issue; until then the caller names itself.
+    headers
+        .get("x-actor")
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.trim().chars().take(100).collect::<String>())
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| "api".to_owned())
+}
+
+/// `?date=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DateQuery {
+    /// The day (default today): which structure / procedure versions are in force.
+    pub date: Option<String>,
+}
+
+fn date_or_today(state: &AppState, date: Option<&str>) -> Result<Date, AppError> {
+    match date {
+        Some(text) => parse_date(text, "date"),
+        None => Ok(domain::dossier::local_day(state.clock.now())),
+    }
+}
+
+/// Units in force on a day.
+#[utoipa::path(get, path = "/api/v1/units", params(DateQuery), responses(
+    (status = 200, description = "Units", body = [UnitDto]),
+    (status = 400, description = "Bad input", body = ErrorBody)))]
+pub async fn list_units(State(state): State<AppState>, query: Result<Query<DateQuery>, QueryRejection>) -> Result<Json<Vec<UnitDto>>, AppError> {
+    let Query(query) = query.map_err(query_rejection)?;
+    let day = date_or_today(&state, query.date.as_deref())?;
+    let units = state.service.store().list_units(day).await?;
+    Ok(Json(units.iter().map(UnitDto::from).collect()))
+}
+
+/// Procedures in force on a day.
+#[utoipa::path(get, path = "/api/v1/procedures", params(DateQuery), responses(
+    (status = 200, description = "Procedures", body = [ProcedureDto]),
+    (status = 400, description = "Bad input", body = ErrorBody)))]
+pub async fn list_procedures(State(state): State<AppState>, query: Result<Query<DateQuery>, QueryRejection>) -> Result<Json<Vec<ProcedureDto>>, AppError> {
+    let Query(query) = query.map_err(query_rejection)?;
+    let day = date_or_today(&state, query.date.as_deref())?;
+    let procedures = state.service.store().list_procedures(day).await?;
+    Ok(Json(procedures.iter().map(ProcedureDto::from).collect()))
+}
+
+/// One procedure, the version in force on a day.
+#[utoipa::path(get, path = "/api/v1/procedures/{code}", params(("code" = String, Path, description = "Procedure code"), DateQuery), responses(
+    (status = 200, description = "Procedure", body = ProcedureDto),
+    (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn get_procedure(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<DateQuery>, QueryRejection>,
+) -> Result<Json<ProcedureDto>, AppError> {
+    let Path(code) = path.map_err(path_rejection)?;
+    let Query(query) = query.map_err(query_rejection)?;
+    let day = date_or_today(&state, query.date.as_deref())?;
+    let procedure = state
+        .service
+        .store()
+        .procedure_on(&code, day)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("không có thủ tục / no procedure {code} in force on {day}")))?;
+    Ok(Json(ProcedureDto::from(&procedure)))
+}
+
+/// Intake through any channel. Idempotent on `idempotency_key` / the `Idempotency-Key` header:
+/// a repeat returns the existing dossier with 200.
+#[utoipa::path(post, path = "/api/v1/dossiers", request_body = IntakeRequest, params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Idempotency key"),
+    ("X-Actor" = Option<String>, Header, description = "Who acts (until accounts exist)")), responses(
+    (status = 201, description = "Created", body = DossierDto),
+    (status = 200, description = "Already submitted with this key", body = DossierDto),
+    (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 404, description = "Unknown unit or procedure", body = ErrorBody),
+    (status = 422, description = "Refused by a rule", body = ErrorBody)))]
+pub async fn intake(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<IntakeRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<DossierDto>), AppError> {
+    let Json(request) = body.map_err(json_rejection)?;
+    let channel = Channel::parse(&request.channel).ok_or_else(|| {
+        AppError::bad_request(
+            "INVALID_CHANNEL",
+            format!("kênh phải là counter, post, online hoặc national_portal / channel must be counter, post, online or national_portal, not {:?}", request.channel),
+        )
+    })?;
+    let header_key = headers.get("idempotency-key").and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let submit = SubmitRequest {
+        unit_code: request.unit,
+        procedure_code: request.procedure,
+        channel,
+        idempotency_key: request.idempotency_key.or(header_key),
+        applicant: request.applicant.into(),
+    };
+    let (dossier, created) = state.service.submit(submit, &actor(&headers), state.clock.now()).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(DossierDto::from(&dossier))))
+}
+
+fn transition_of(request: &TransitionRequest) -> Result<Transition, AppError> {
+    let missing = |field: &str| {
+        AppError::bad_request("MISSING_FIELD", format!("hành động {} cần {field} / action {} needs {field}", request.action, request.action))
+    };
+    let items = || request.items.clone().ok_or_else(|| missing("items"));
+    let reason = || request.reason.clone().ok_or_else(|| missing("reason"));
+    Ok(match request.action.as_str() {
+        "accept" => Transition::Accept,
+        "request_intake_supplement" => Transition::RequestIntakeSupplement { items: items()? },
+        "complete_intake_supplement" => Transition::CompleteIntakeSupplement,
+        "refuse_intake" => Transition::RefuseIntake { reason: reason()? },
+        "transfer" => Transition::Transfer { to_unit: request.to_unit.clone().ok_or_else(|| missing("to_unit"))? },
+        "complete_step" => Transition::CompleteStep,
+        "request_supplement" => Transition::RequestSupplement { items: items()? },
+        "receive_supplement" => Transition::ReceiveSupplement,
+        "apologize" => {
+            let text = request.new_appointment.as_deref().ok_or_else(|| missing("new_appointment"))?;
+            let new_appointment = text.parse::<jiff::Timestamp>().map_err(|_| {
+                AppError::bad_request("INVALID_INSTANT", format!("new_appointment phải là RFC 3339 / new_appointment must be RFC 3339: {text:?}"))
+            })?;
+            Transition::Apologize { new_appointment, reason: reason()? }
+        }
+        "decide" => {
+            let outcome = match request.outcome.as_deref() {
+                Some("approved") => Outcome::Approved,
+                Some("refused") => Outcome::Refused,
+                _ => {
+                    return Err(AppError::bad_request(
+                        "INVALID_OUTCOME",
+                        "outcome phải là approved hoặc refused / outcome must be approved or refused".to_owned(),
+                    ));
+                }
+            };
+            Transition::Decide { outcome, reason: request.reason.clone() }
+        }
+        "return_result" => Transition::ReturnResult,
+        "withdraw" => Transition::Withdraw { reason: reason()? },
+        other => {
+            return Err(AppError::bad_request("INVALID_ACTION", format!("hành động không rõ / unknown action {other:?}")));
+        }
+    })
+}
+
+/// A transition of the lifecycle. The whole change (event, projection, statistics) is one
+/// transaction; a refused transition writes nothing.
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/transitions", request_body = TransitionRequest, params(
+    ("code" = String, Path, description = "Dossier code"),
+    ("X-Actor" = Option<String>, Header, description = "Who acts (until accounts exist)")), responses(
+    (status = 200, description = "The dossier after the transition", body = DossierDto),
+    (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 404, description = "No such dossier", body = ErrorBody),
+    (status = 409, description = "Stale expected_version", body = ErrorBody),
+    (status = 422, description = "Refused by the lifecycle rules", body = ErrorBody)))]
+pub async fn transition(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<TransitionRequest>, JsonRejection>,
+) -> Result<Json<DossierDto>, AppError> {
+    let Path(code) = path.map_err(path_rejection)?;
+    let Json(request) = body.map_err(json_rejection)?;
+    let transition = transition_of(&request)?;
+    let channel = match headers.get("x-channel").and_then(|value| value.to_str().ok()) {
+        Some(text) => Channel::parse(text).ok_or_else(|| AppError::bad_request("INVALID_CHANNEL", format!("X-Channel không hợp lệ / invalid X-Channel {text:?}")))?,
+        None => Channel::Counter,
+    };
+    let dossier = state.service.transition(&code, request.expected_version, transition, &actor(&headers), channel, state.clock.now()).await?;
+    Ok(Json(DossierDto::from(&dossier)))
+}
+
+/// A dossier with its full history and applicant (staff).
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")), responses(
+    (status = 200, description = "Dossier", body = DossierDetailDto),
+    (status = 404, description = "No such dossier", body = ErrorBody)))]
+pub async fn get_dossier(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<DossierDetailDto>, AppError> {
+    let Path(code) = path.map_err(path_rejection)?;
+    let record = state.service.store().dossier(&code).await?.ok_or_else(|| AppError::not_found(format!("không có hồ sơ / no dossier {code}")))?;
+    Ok(Json(DossierDetailDto {
+        dossier: DossierDto::from(&record.dossier),
+        events: record.events.iter().map(EventDto::from).collect(),
+        applicant: (&record.applicant).into(),
+    }))
+}
+
+/// Public look-up by code: status, appointment and history, with no personal data and no staff
+/// names.
+#[utoipa::path(get, path = "/api/v1/public/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")), responses(
+    (status = 200, description = "Public view", body = PublicDossierDto),
+    (status = 404, description = "No such dossier", body = ErrorBody)))]
+pub async fn public_dossier(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<PublicDossierDto>, AppError> {
+    let Path(code) = path.map_err(path_rejection)?;
+    let not_found = || AppError::not_found(format!("không có hồ sơ / no dossier {code}"));
+    if !domain::code::looks_like_dossier_code(&code) {
+        return Err(not_found());
+    }
+    let record = state.service.store().dossier(&code).await?.ok_or_else(not_found)?;
+    let day = domain::dossier::local_day(record.dossier.state.submitted_at);
+    let name = state
+        .service
+        .store()
+        .procedure_on(record.dossier.state.procedure.as_str(), day)
+        .await?
+        .map(|procedure| procedure.name)
+        .unwrap_or_default();
+    Ok(Json(PublicDossierDto::new(&record.dossier, &record.events, name)))
+}
+
+/// `?unit=&from=&to=&field=&procedure=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StatsParams {
+    /// Unit code.
+    pub unit: String,
+    /// First day, YYYY-MM-DD.
+    pub from: String,
+    /// Last day, YYYY-MM-DD.
+    pub to: String,
+    /// Only this field.
+    pub field: Option<String>,
+    /// Only this procedure.
+    pub procedure: Option<String>,
+}
+
+/// The period report of a unit: carried over, received by channel, settled early / on time /
+/// late, in progress within time / overdue, returned, withdrawn, and both rates.
+#[utoipa::path(get, path = "/api/v1/stats", params(StatsParams), responses(
+    (status = 200, description = "Report", body = StatsDto),
+    (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 404, description = "No such unit", body = ErrorBody),
+    (status = 422, description = "Bad period", body = ErrorBody)))]
+pub async fn stats(State(state): State<AppState>, query: Result<Query<StatsParams>, QueryRejection>) -> Result<Json<StatsDto>, AppError> {
+    let Query(params) = query.map_err(query_rejection)?;
+    let (from, to) = (parse_date(&params.from, "from")?, parse_date(&params.to, "to")?);
+    let unit = state
+        .service
+        .store()
+        .find_unit(&params.unit, to)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("không có đơn vị / no unit {} on {to}", params.unit)))?;
+    let query = StatsQuery { unit_id: unit.id, field: params.field.clone(), procedure: params.procedure.clone(), from, to };
+    let report = state.service.report(&query).await?;
+    Ok(Json(StatsDto::new(&unit, from.to_string(), to.to_string(), params.field, params.procedure, &report)))
+}

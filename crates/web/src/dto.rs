@@ -1,0 +1,470 @@
+//! The API's JSON shapes. Separate from domain types so the wire format is a decision of its own.
+
+use domain::catalog::{Procedure, TimeLimitSpec};
+use domain::dossier::{Event, Status};
+use domain::stats::PeriodReport;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use store::{Applicant, StoredDossier, UnitRecord};
+use utoipa::ToSchema;
+
+fn enum_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => String::new(),
+    }
+}
+
+/// RFC 3339 in Vietnam's offset (+07:00).
+pub fn rfc3339(instant: Timestamp) -> String {
+    instant.to_zoned(calendar::ho_chi_minh_time_zone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// A unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitDto {
+    /// Id.
+    pub id: i64,
+    /// Structure id.
+    pub structure: String,
+    /// Code (printed in dossier codes).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// city, department, district, commune, land_office, land_branch, service_centre.
+    pub kind: String,
+    /// Parent unit id.
+    pub parent_id: Option<i64>,
+    /// Title of the head.
+    pub head: String,
+}
+
+impl From<&UnitRecord> for UnitDto {
+    fn from(unit: &UnitRecord) -> UnitDto {
+        UnitDto {
+            id: unit.id,
+            structure: unit.structure.clone(),
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            kind: enum_text(&unit.kind),
+            parent_id: unit.parent_id,
+            head: unit.head.clone(),
+        }
+    }
+}
+
+/// A legal time limit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeLimitDto {
+    /// working_days, calendar_days or same_day.
+    pub kind: String,
+    /// N for working and calendar days.
+    pub value: Option<u16>,
+}
+
+/// A workflow step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Unit.
+    pub unit: String,
+    /// Budget in working hours.
+    pub budget_hours: f64,
+}
+
+/// A procedure version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureDto {
+    /// Code.
+    pub code: String,
+    /// Version.
+    pub version: u32,
+    /// Name.
+    pub name: String,
+    /// Field.
+    pub field: String,
+    /// commune, province or both.
+    pub level: String,
+    /// Legal time limit.
+    pub time_limit: TimeLimitDto,
+    /// Fee in VND when fixed centrally.
+    pub fee_vnd: Option<i64>,
+    /// Fee note.
+    pub fee_note: Option<String>,
+    /// full or partial.
+    pub online: String,
+    /// Required documents.
+    pub documents: Vec<String>,
+    /// Legal basis.
+    pub legal_basis: String,
+    /// Source.
+    pub source: String,
+    /// First day in force.
+    pub effective_from: String,
+    /// Last day in force.
+    pub effective_to: Option<String>,
+    /// Workflow.
+    pub steps: Vec<StepDto>,
+}
+
+impl From<&Procedure> for ProcedureDto {
+    fn from(procedure: &Procedure) -> ProcedureDto {
+        let (kind, value) = match procedure.time_limit {
+            TimeLimitSpec::WorkingDays { value } => ("working_days", Some(value)),
+            TimeLimitSpec::CalendarDays { value } => ("calendar_days", Some(value)),
+            TimeLimitSpec::SameDay => ("same_day", None),
+        };
+        ProcedureDto {
+            code: procedure.code.to_string(),
+            version: procedure.version,
+            name: procedure.name.clone(),
+            field: procedure.field.clone(),
+            level: enum_text(&procedure.level),
+            time_limit: TimeLimitDto { kind: kind.to_owned(), value },
+            fee_vnd: procedure.fee_vnd,
+            fee_note: procedure.fee_note.clone(),
+            online: enum_text(&procedure.online),
+            documents: procedure.documents.clone(),
+            legal_basis: procedure.legal_basis.clone(),
+            source: procedure.source.clone(),
+            effective_from: procedure.effective_from.to_string(),
+            effective_to: procedure.effective_to.map(|date| date.to_string()),
+            steps: procedure
+                .steps
+                .iter()
+                .map(|step| StepDto {
+                    name: step.name.clone(),
+                    role: enum_text(&step.role),
+                    unit: enum_text(&step.unit),
+                    budget_hours: step.budget_hours,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The applicant's personal data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantDto {
+    /// Full name (required, ≤ 200 characters).
+    pub name: String,
+    /// Citizen ID number.
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Address.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+impl From<ApplicantDto> for Applicant {
+    fn from(dto: ApplicantDto) -> Applicant {
+        Applicant { name: dto.name, id_number: dto.id_number, phone: dto.phone, email: dto.email, address: dto.address }
+    }
+}
+
+impl From<&Applicant> for ApplicantDto {
+    fn from(applicant: &Applicant) -> ApplicantDto {
+        ApplicantDto {
+            name: applicant.name.clone(),
+            id_number: applicant.id_number.clone(),
+            phone: applicant.phone.clone(),
+            email: applicant.email.clone(),
+            address: applicant.address.clone(),
+        }
+    }
+}
+
+/// A submission.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRequest {
+    /// Receiving unit code.
+    pub unit: String,
+    /// Procedure code.
+    pub procedure: String,
+    /// counter, post, online or national_portal.
+    pub channel: String,
+    /// Idempotency key or the national portal's reference (also accepted as the
+    /// `Idempotency-Key` header).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    /// Applicant.
+    pub applicant: ApplicantDto,
+}
+
+/// A transition request. `action` decides which other fields are needed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// accept, request_intake_supplement, complete_intake_supplement, refuse_intake, transfer,
+    /// complete_step, request_supplement, receive_supplement, apologize, decide, return_result,
+    /// withdraw.
+    pub action: String,
+    /// The version the client read (optimistic concurrency): a stale one gets 409.
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+    /// Missing items (supplement requests).
+    #[serde(default)]
+    pub items: Option<Vec<String>>,
+    /// Reason (refusals, apologies, withdrawals).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Destination unit code (transfer).
+    #[serde(default)]
+    pub to_unit: Option<String>,
+    /// New appointment, RFC 3339 (apologize).
+    #[serde(default)]
+    pub new_appointment: Option<String>,
+    /// approved or refused (decide).
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// A dossier (staff view, without personal data).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierDto {
+    /// Code.
+    pub code: String,
+    /// Receiving unit id.
+    pub unit_id: i64,
+    /// Receiving unit code.
+    pub receiving_unit: String,
+    /// Current unit id.
+    pub current_unit_id: i64,
+    /// Procedure code.
+    pub procedure: String,
+    /// Procedure version.
+    pub procedure_version: u32,
+    /// Field.
+    pub field: String,
+    /// Channel.
+    pub channel: String,
+    /// Status.
+    pub status: String,
+    /// Version (number of events).
+    pub version: i64,
+    /// Submitted at.
+    pub submitted_at: String,
+    /// Accepted at.
+    pub accepted_at: Option<String>,
+    /// Legal due instant.
+    pub legal_due: Option<String>,
+    /// Appointment.
+    pub appointment: Option<String>,
+    /// Whether rescheduled.
+    pub rescheduled: bool,
+    /// Current workflow step index.
+    pub step_index: u32,
+    /// Decided at.
+    pub decided_at: Option<String>,
+    /// approved or refused.
+    pub outcome: Option<String>,
+    /// early, on_time or late once decided.
+    pub completion: Option<String>,
+}
+
+impl From<&StoredDossier> for DossierDto {
+    fn from(stored: &StoredDossier) -> DossierDto {
+        let state = &stored.state;
+        DossierDto {
+            code: state.code.clone(),
+            unit_id: stored.unit_id,
+            receiving_unit: state.receiving_unit.to_string(),
+            current_unit_id: stored.current_unit_id,
+            procedure: state.procedure.to_string(),
+            procedure_version: state.procedure_version,
+            field: state.field.clone(),
+            channel: state.channel.as_str().to_owned(),
+            status: state.status.as_str().to_owned(),
+            version: state.version,
+            submitted_at: rfc3339(state.submitted_at),
+            accepted_at: state.accepted_at.map(rfc3339),
+            legal_due: state.legal_due.map(rfc3339),
+            appointment: state.appointment.map(rfc3339),
+            rescheduled: state.rescheduled,
+            step_index: state.step_index,
+            decided_at: state.decided_at.map(rfc3339),
+            outcome: state.outcome.as_ref().map(enum_text),
+            completion: state.completion.as_ref().map(enum_text),
+        }
+    }
+}
+
+/// An event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    /// Position in the history.
+    pub seq: i64,
+    /// Kind.
+    pub kind: String,
+    /// Actor.
+    pub actor: String,
+    /// Instant.
+    pub at: String,
+    /// Channel.
+    pub channel: String,
+    /// Kind-specific data.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+impl From<&Event> for EventDto {
+    fn from(event: &Event) -> EventDto {
+        EventDto {
+            seq: event.seq,
+            kind: event.kind.clone(),
+            actor: event.actor.clone(),
+            at: rfc3339(event.at),
+            channel: event.channel.as_str().to_owned(),
+            payload: event.payload.clone(),
+        }
+    }
+}
+
+/// A dossier with its history and applicant (staff view).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierDetailDto {
+    /// The dossier.
+    pub dossier: DossierDto,
+    /// Its events.
+    pub events: Vec<EventDto>,
+    /// The applicant.
+    pub applicant: ApplicantDto,
+}
+
+/// One step of the public history: what happened and when, no names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEventDto {
+    /// Kind.
+    pub kind: String,
+    /// Instant.
+    pub at: String,
+}
+
+/// The public look-up: no personal data and no staff names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicDossierDto {
+    /// Code.
+    pub code: String,
+    /// Procedure name.
+    pub procedure_name: String,
+    /// Status.
+    pub status: String,
+    /// Appointment.
+    pub appointment: Option<String>,
+    /// early, on_time, late once decided.
+    pub completion: Option<String>,
+    /// History.
+    pub history: Vec<PublicEventDto>,
+}
+
+impl PublicDossierDto {
+    /// Builds the public view.
+    pub fn new(stored: &StoredDossier, events: &[Event], procedure_name: String) -> PublicDossierDto {
+        PublicDossierDto {
+            code: stored.state.code.clone(),
+            procedure_name,
+            status: stored.state.status.as_str().to_owned(),
+            appointment: stored.state.appointment.map(rfc3339),
+            completion: stored.state.completion.as_ref().map(enum_text),
+            history: events.iter().map(|event| PublicEventDto { kind: event.kind.clone(), at: rfc3339(event.at) }).collect(),
+        }
+    }
+}
+
+/// The period report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsDto {
+    /// Unit code.
+    pub unit: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// Field filter.
+    pub field: Option<String>,
+    /// Procedure filter.
+    pub procedure: Option<String>,
+    /// Carried over.
+    pub carried_over: i64,
+    /// Received.
+    pub received: i64,
+    /// Received at the counter.
+    pub received_counter: i64,
+    /// Received by post.
+    pub received_post: i64,
+    /// Received online.
+    pub received_online: i64,
+    /// Received from the national portal.
+    pub received_national_portal: i64,
+    /// Settled.
+    pub settled: i64,
+    /// Settled early.
+    pub settled_early: i64,
+    /// Settled on time.
+    pub settled_on_time: i64,
+    /// Settled late.
+    pub settled_late: i64,
+    /// In progress at the end.
+    pub in_progress: i64,
+    /// In progress within time.
+    pub in_progress_within_time: i64,
+    /// In progress overdue.
+    pub in_progress_overdue: i64,
+    /// Returned.
+    pub returned: i64,
+    /// Withdrawn.
+    pub withdrawn: i64,
+    /// (early + on time) ÷ settled.
+    pub on_time_rate: Option<f64>,
+    /// 766 progress rate.
+    pub progress_rate_766: Option<f64>,
+}
+
+impl StatsDto {
+    /// From the report.
+    pub fn new(unit: &UnitRecord, from: String, to: String, field: Option<String>, procedure: Option<String>, report: &PeriodReport) -> StatsDto {
+        StatsDto {
+            unit: unit.code.clone(),
+            unit_name: unit.name.clone(),
+            from,
+            to,
+            field,
+            procedure,
+            carried_over: report.carried_over,
+            received: report.received,
+            received_counter: report.received_counter,
+            received_post: report.received_post,
+            received_online: report.received_online,
+            received_national_portal: report.received_national_portal,
+            settled: report.settled,
+            settled_early: report.settled_early,
+            settled_on_time: report.settled_on_time,
+            settled_late: report.settled_late,
+            in_progress: report.in_progress,
+            in_progress_within_time: report.in_progress_within_time,
+            in_progress_overdue: report.in_progress_overdue,
+            returned: report.returned,
+            withdrawn: report.withdrawn,
+            on_time_rate: report.on_time_rate,
+            progress_rate_766: report.progress_rate_766,
+        }
+    }
+}
+
+/// Whether a status is terminal (used by the public view).
+pub fn is_terminal(status: Status) -> bool {
+    matches!(status, Status::Returned | Status::Withdrawn | Status::RefusedAtIntake)
+}

@@ -1,0 +1,74 @@
+//! The one place errors become HTTP responses: JSON with a stable machine code and a
+//! Vietnamese / English message. 5xx responses carry a request id and log the cause.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use store::StoreError;
+use utoipa::ToSchema;
+
+/// The error body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Code and message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `DOSSIER_INVALID_TRANSITION`.
+    pub code: String,
+    /// Message in Vietnamese, then English.
+    pub message: String,
+}
+
+/// An error leaving a handler.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl AppError {
+    /// A 400 for malformed input.
+    pub fn bad_request(code: &str, message: String) -> AppError {
+        AppError { status: StatusCode::BAD_REQUEST, code: code.to_owned(), message }
+    }
+
+    /// A 404.
+    pub fn not_found(message: String) -> AppError {
+        AppError { status: StatusCode::NOT_FOUND, code: "NOT_FOUND".to_owned(), message }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        let status = match &error {
+            StoreError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::Catalog(_) => StatusCode::BAD_REQUEST,
+            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::Conflict { .. } => StatusCode::CONFLICT,
+            StoreError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            let request_id = jiff::Timestamp::now().as_nanosecond();
+            // The cause is logged with the request id; the client gets only the id.
+            tracing::error!(request_id = %request_id, error = %error, "request failed");
+            return AppError {
+                status,
+                code: error.code().to_owned(),
+                message: format!("lỗi hệ thống, mã yêu cầu {request_id} / internal error, request id {request_id}"),
+            };
+        }
+        AppError { status, code: error.code().to_owned(), message: error.to_string() }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorBody { error: ErrorDetail { code: self.code, message: self.message } })).into_response()
+    }
+}
