@@ -40,12 +40,36 @@ fn malformed_files_name_the_line() {
     // Line numbers: header 1, structure 2-6, city 7-13, the case starts on line 14.
     let base = format!("{header}{structure}{city}");
     let cases: &[(&str, usize, &str)] = &[
-        ("[[units]]\nstructure = \"s\"\ncode = \"1\"\nname = \"P\"\nkind = \"commune\"\nhead = \"H\"\nsource = \"src\"\n", 14, "parent"),
-        ("[[units]]\nstructure = \"s\"\ncode = \"1\"\nname = \"P\"\nkind = \"ward\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n", 18, "ward"),
-        ("[[units]]\nstructure = \"x\"\ncode = \"1\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n", 14, "structure"),
-        ("[[units]]\nstructure = \"s\"\ncode = \"79\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n", 14, "duplicates line 7"),
-        ("[[units]]\nstructure = \"s\"\ncode = \"a b\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n", 14, "invalid code"),
-        ("[[units]]\nstructure = \"s\"\ncode = \"1\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\ncolour = \"red\"\n", 22, "colour"),
+        (
+            "[[units]]\nstructure = \"s\"\ncode = \"1\"\nname = \"P\"\nkind = \"commune\"\nhead = \"H\"\nsource = \"src\"\n",
+            14,
+            "parent",
+        ),
+        (
+            "[[units]]\nstructure = \"s\"\ncode = \"1\"\nname = \"P\"\nkind = \"ward\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n",
+            18,
+            "ward",
+        ),
+        (
+            "[[units]]\nstructure = \"x\"\ncode = \"1\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n",
+            14,
+            "structure",
+        ),
+        (
+            "[[units]]\nstructure = \"s\"\ncode = \"79\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n",
+            14,
+            "duplicates line 7",
+        ),
+        (
+            "[[units]]\nstructure = \"s\"\ncode = \"a b\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\n",
+            14,
+            "invalid code",
+        ),
+        (
+            "[[units]]\nstructure = \"s\"\ncode = \"1\"\nname = \"P\"\nkind = \"commune\"\nparent = \"79\"\nhead = \"H\"\nsource = \"src\"\ncolour = \"red\"\n",
+            22,
+            "colour",
+        ),
     ];
     for (case, line, fragment) in cases {
         let error = error_of(&format!("{base}{case}"));

@@ -3,6 +3,8 @@
 
 mod calendar_cli;
 mod config;
+mod db_cli;
+mod simulation;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +31,71 @@ enum Command {
     },
     /// Tính hạn giải quyết / compute a due instant.
     Deadline(calendar_cli::DeadlineArgs),
+    /// Chạy máy chủ API / serve the HTTP API.
+    Serve {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+        /// Địa chỉ / listen address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Cập nhật lược đồ cơ sở dữ liệu / run the database migrations.
+    Migrate {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+    },
+    /// Nhập danh mục (đơn vị, thủ tục) / import catalogue files (docs/catalog-format.md).
+    ImportCatalog {
+        /// Các tệp TOML / the TOML files, imported together or not at all.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+    },
+    /// Dữ liệu mẫu TP.HCM và máy chủ / a fresh demo database of Ho Chi Minh City, then serve it.
+    Demo {
+        #[command(flatten)]
+        database: DemoDatabase,
+        /// Địa chỉ / listen address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Chỉ tạo dữ liệu / create the data and exit.
+        #[arg(long)]
+        no_serve: bool,
+        /// Số hồ sơ mỗi ngày làm việc / dossiers per working day, city-wide.
+        #[arg(long, default_value_t = 150)]
+        per_day: usize,
+    },
+    /// Báo cáo kỳ / the period report of a unit.
+    Stats {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+        /// Mã đơn vị / unit code.
+        #[arg(long)]
+        unit: String,
+        /// Từ ngày / first day (YYYY-MM-DD).
+        #[arg(long, allow_hyphen_values = true)]
+        from: String,
+        /// Đến ngày / last day (YYYY-MM-DD).
+        #[arg(long, allow_hyphen_values = true)]
+        to: String,
+        /// csv hoặc json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Đối soát thống kê với nhật ký sự kiện / recompute every statistic and state from the event log.
+    Check {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+    },
+}
+
+/// The demo's database defaults to its own file, which it recreates.
+#[derive(Debug, clap::Args)]
+struct DemoDatabase {
+    /// sqlite:FILE hoặc postgres://... (mặc định / default sqlite:motcua-demo.db, recreated).
+    #[arg(long, default_value = "sqlite:motcua-demo.db")]
+    database: String,
 }
 
 /// An error caused by the user's input: printed on one line, exit status 2.
@@ -94,8 +161,49 @@ fn one_line(error: &anyhow::Error) -> String {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config::Config::load(cli.config.as_deref())?;
+    let runtime = || tokio::runtime::Builder::new_multi_thread().enable_all().build();
     match cli.command {
         Command::Calendar { command } => calendar_cli::run(&config, command),
         Command::Deadline(args) => calendar_cli::deadline(&config, args),
+        Command::Serve { database, listen } => {
+            init_tracing();
+            runtime()?.block_on(db_cli::serve(&config, &database, &listen))
+        }
+        Command::Migrate { database } => runtime()?.block_on(db_cli::migrate(&database)),
+        Command::ImportCatalog { files, database } => runtime()?.block_on(db_cli::import_catalog(&database, &files)),
+        Command::Demo { database, listen, no_serve, per_day } => {
+            init_tracing();
+            let database = db_cli::DatabaseArgs { database: database.database };
+            runtime()?.block_on(db_cli::demo(&config, &database, &listen, no_serve, per_day))
+        }
+        Command::Stats { database, unit, from, to, format } => {
+            runtime()?.block_on(db_cli::stats(&config, &database, &unit, &from, &to, &format))
+        }
+        Command::Check { database } => {
+            if runtime()?.block_on(db_cli::check(&config, &database))? {
+                Ok(())
+            } else {
+                Err(CheckFailed.into())
+            }
+        }
     }
+}
+
+/// `check` found differences: exit status 1, the differences are already printed.
+#[derive(Debug)]
+struct CheckFailed;
+
+impl std::fmt::Display for CheckFailed {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("thống kê không khớp nhật ký sự kiện / statistics differ from the event log")
+    }
+}
+
+impl std::error::Error for CheckFailed {}
+
+fn init_tracing() {
+    // Logs carry no personal data: handlers log codes and ids only.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

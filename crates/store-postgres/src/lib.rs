@@ -385,7 +385,8 @@ impl Store for PostgresStore {
             "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
              WHERE s.effective_from <= $1 AND (s.effective_to IS NULL OR s.effective_to >= $1) ORDER BY u.code"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(day_number(on)).fetch_all(&self.pool).await.map_err(database)?;
+        let rows =
+            sqlx::query(AssertSqlSafe(sql)).bind(day_number(on)).fetch_all(&self.pool).await.map_err(database)?;
         rows.iter().map(unit_record).collect()
     }
 
@@ -737,10 +738,11 @@ impl Store for PostgresStore {
         let mut aggregates = Aggregates::default();
         let mut tx = self.snapshot().await?;
         let columns = DAILY_COUNTERS.join(", ");
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(database)?;
+        let rows =
+            sqlx::query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(database)?;
         for row in &rows {
             let mut counters = [0_i64; 9];
             for (index, name) in DAILY_COUNTERS.iter().enumerate() {
@@ -777,13 +779,19 @@ impl Store for PostgresStore {
                 column(row, "n")?,
             );
         }
-        for row in &sqlx::query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(database)?
+        for row in
+            &sqlx::query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(database)?
         {
             aggregates.steps.insert(
-                (column(row, "unit_id")?, column(row, "procedure")?, step_number(column(row, "step")?)?, column(row, "day")?),
+                (
+                    column(row, "unit_id")?,
+                    column(row, "procedure")?,
+                    step_number(column(row, "step")?)?,
+                    column(row, "day")?,
+                ),
                 (column(row, "count")?, column(row, "spent_seconds")?, column(row, "over_budget")?),
             );
         }

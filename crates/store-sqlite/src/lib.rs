@@ -45,8 +45,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(database)?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(database)?;
+        let writer =
+            SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(database)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(database)?;
         Ok(SqliteStore { writer, reader, procedures: RwLock::new(HashMap::new()) })
     }
 
@@ -118,9 +123,15 @@ fn event_of(row: &SqliteRow) -> StoreResult<Event> {
     })
 }
 
-const UNIT_COLUMNS: &str = "u.id, u.structure, u.code, u.name, u.kind, u.parent_id, u.head, s.effective_from, s.effective_to";
+const UNIT_COLUMNS: &str =
+    "u.id, u.structure, u.code, u.name, u.kind, u.parent_id, u.head, s.effective_from, s.effective_to";
 
-async fn insert_event(tx: &mut Transaction<'static, sqlx::Sqlite>, unit_id: i64, code: &str, event: &Event) -> StoreResult<()> {
+async fn insert_event(
+    tx: &mut Transaction<'static, sqlx::Sqlite>,
+    unit_id: i64,
+    code: &str,
+    event: &Event,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(unit_id)
         .bind(code)
@@ -285,7 +296,11 @@ impl Store for SqliteStore {
         if let Ok(mut cache) = self.procedures.write() {
             cache.clear();
         }
-        Ok(ImportReport { structures: catalog.structures.len(), units: catalog.units.len(), procedures: catalog.procedures.len() })
+        Ok(ImportReport {
+            structures: catalog.structures.len(),
+            units: catalog.units.len(),
+            procedures: catalog.procedures.len(),
+        })
     }
 
     async fn find_unit(&self, code: &str, on: Date) -> StoreResult<Option<UnitRecord>> {
@@ -294,7 +309,12 @@ impl Store for SqliteStore {
              WHERE u.code = $1 AND s.effective_from <= $2 AND (s.effective_to IS NULL OR s.effective_to >= $2) \
              ORDER BY s.effective_from DESC LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(code).bind(day_number(on)).fetch_optional(&self.reader).await.map_err(database)?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(code)
+            .bind(day_number(on))
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(database)?;
         row.as_ref().map(unit_record).transpose()
     }
 
@@ -309,7 +329,8 @@ impl Store for SqliteStore {
             "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
              WHERE s.effective_from <= $1 AND (s.effective_to IS NULL OR s.effective_to >= $1) ORDER BY u.code"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(day_number(on)).fetch_all(&self.reader).await.map_err(database)?;
+        let rows =
+            sqlx::query(AssertSqlSafe(sql)).bind(day_number(on)).fetch_all(&self.reader).await.map_err(database)?;
         rows.iter().map(unit_record).collect()
     }
 
@@ -393,7 +414,13 @@ impl Store for SqliteStore {
         Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
     }
 
-    async fn apply(&self, code: &str, expected_version: Option<i64>, current_unit_id: Option<i64>, decide: DecideEvent<'_>) -> StoreResult<StoredDossier> {
+    async fn apply(
+        &self,
+        code: &str,
+        expected_version: Option<i64>,
+        current_unit_id: Option<i64>,
+        decide: DecideEvent<'_>,
+    ) -> StoreResult<StoredDossier> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
             .bind(code)
@@ -429,29 +456,33 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         let dossier = stored_dossier(&row)?;
-        let events = sqlx::query("SELECT seq, kind, actor, at, channel, payload FROM events WHERE unit_id = $1 AND code = $2 ORDER BY seq")
-            .bind(dossier.unit_id)
-            .bind(code)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(database)?
-            .iter()
-            .map(event_of)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let applicant = sqlx::query("SELECT name, id_number, phone, email, address FROM applicants WHERE unit_id = $1 AND code = $2")
-            .bind(dossier.unit_id)
-            .bind(code)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(database)?
-            .map(|row| Applicant {
-                name: row.get("name"),
-                id_number: row.get("id_number"),
-                phone: row.get("phone"),
-                email: row.get("email"),
-                address: row.get("address"),
-            })
-            .unwrap_or_default();
+        let events = sqlx::query(
+            "SELECT seq, kind, actor, at, channel, payload FROM events WHERE unit_id = $1 AND code = $2 ORDER BY seq",
+        )
+        .bind(dossier.unit_id)
+        .bind(code)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(database)?
+        .iter()
+        .map(event_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+        let applicant = sqlx::query(
+            "SELECT name, id_number, phone, email, address FROM applicants WHERE unit_id = $1 AND code = $2",
+        )
+        .bind(dossier.unit_id)
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(database)?
+        .map(|row| Applicant {
+            name: row.get("name"),
+            id_number: row.get("id_number"),
+            phone: row.get("phone"),
+            email: row.get("email"),
+            address: row.get("address"),
+        })
+        .unwrap_or_default();
         Ok(Some(DossierRecord { dossier, events, applicant }))
     }
 
@@ -470,7 +501,8 @@ impl Store for SqliteStore {
         .fetch_one(&self.reader)
         .await
         .map_err(database)?;
-        let sums: Vec<String> = DAILY_COUNTERS.iter().map(|column| format!("COALESCE(SUM({column}), 0) AS {column}")).collect();
+        let sums: Vec<String> =
+            DAILY_COUNTERS.iter().map(|column| format!("COALESCE(SUM({column}), 0) AS {column}")).collect();
         let during = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM stat_daily WHERE unit_id = $1 AND day >= $2 AND day <= $5 {filter}",
             sums.join(", ")
@@ -510,7 +542,12 @@ impl Store for SqliteStore {
             received_before: before.get("received"),
             settled_before: before.get("settled"),
             withdrawn_before: before.get("withdrawn"),
-            received_by_channel: [get("received_counter"), get("received_post"), get("received_online"), get("received_national_portal")],
+            received_by_channel: [
+                get("received_counter"),
+                get("received_post"),
+                get("received_online"),
+                get("received_national_portal"),
+            ],
             settled_early: get("settled_early"),
             settled_on_time: get("settled_on_time"),
             settled_late: get("settled_late"),
@@ -544,7 +581,11 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn dossier_page(&self, after: Option<(i64, String)>, limit: i64) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>> {
+    async fn dossier_page(
+        &self,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>> {
         let (after_unit, after_code) = after.unwrap_or((i64::MIN, String::new()));
         let rows = sqlx::query(
             "SELECT unit_id, current_unit_id, code, state FROM dossiers WHERE (unit_id, code) > ($1, $2) ORDER BY unit_id, code LIMIT $3",
@@ -561,8 +602,11 @@ impl Store for SqliteStore {
         let (last_unit, last_code): (i64, String) = (last.get("unit_id"), last.get("code"));
         let mut page: Vec<(StoredDossier, Vec<Event>)> =
             rows.iter().map(|row| Ok((stored_dossier(row)?, Vec::new()))).collect::<StoreResult<_>>()?;
-        let index: HashMap<(i64, String), usize> =
-            page.iter().enumerate().map(|(position, (dossier, _))| ((dossier.unit_id, dossier.state.code.clone()), position)).collect();
+        let index: HashMap<(i64, String), usize> = page
+            .iter()
+            .enumerate()
+            .map(|(position, (dossier, _))| ((dossier.unit_id, dossier.state.code.clone()), position))
+            .collect();
         let events = sqlx::query(
             "SELECT unit_id, code, seq, kind, actor, at, channel, payload FROM events \
              WHERE (unit_id, code) > ($1, $2) AND (unit_id, code) <= ($3, $4) ORDER BY unit_id, code, seq",
@@ -586,33 +630,44 @@ impl Store for SqliteStore {
     async fn aggregates(&self) -> StoreResult<Aggregates> {
         let mut aggregates = Aggregates::default();
         let columns = DAILY_COUNTERS.join(", ");
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
-            .fetch_all(&self.reader)
-            .await
-            .map_err(database)?;
+        let rows =
+            sqlx::query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(database)?;
         for row in &rows {
             let mut counters = [0_i64; 9];
             for (index, column) in DAILY_COUNTERS.iter().enumerate() {
                 counters[index] = row.get(*column);
             }
-            aggregates.daily.insert((row.get("unit_id"), row.get("procedure"), row.get("field"), row.get("day")), counters);
+            aggregates
+                .daily
+                .insert((row.get("unit_id"), row.get("procedure"), row.get("field"), row.get("day")), counters);
         }
-        for row in &sqlx::query("SELECT unit_id, procedure, field, due_day, n FROM stat_due_opened").fetch_all(&self.reader).await.map_err(database)? {
-            aggregates.due_opened.insert((row.get("unit_id"), row.get("procedure"), row.get("field"), row.get("due_day")), row.get("n"));
+        for row in &sqlx::query("SELECT unit_id, procedure, field, due_day, n FROM stat_due_opened")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(database)?
+        {
+            aggregates
+                .due_opened
+                .insert((row.get("unit_id"), row.get("procedure"), row.get("field"), row.get("due_day")), row.get("n"));
         }
         for row in &sqlx::query("SELECT unit_id, procedure, field, close_day, due_day, n FROM stat_due_closed")
             .fetch_all(&self.reader)
             .await
             .map_err(database)?
         {
-            aggregates
-                .due_closed
-                .insert((row.get("unit_id"), row.get("procedure"), row.get("field"), row.get("close_day"), row.get("due_day")), row.get("n"));
+            aggregates.due_closed.insert(
+                (row.get("unit_id"), row.get("procedure"), row.get("field"), row.get("close_day"), row.get("due_day")),
+                row.get("n"),
+            );
         }
-        for row in &sqlx::query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(database)?
+        for row in
+            &sqlx::query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
+                .fetch_all(&self.reader)
+                .await
+                .map_err(database)?
         {
             aggregates.steps.insert(
                 (row.get("unit_id"), row.get("procedure"), row.get::<i64, _>("step") as u32, row.get("day")),
@@ -623,7 +678,11 @@ impl Store for SqliteStore {
     }
 }
 
-async fn insert_dossier(tx: &mut Transaction<'static, sqlx::Sqlite>, unit_id: i64, state: &DossierState) -> StoreResult<()> {
+async fn insert_dossier(
+    tx: &mut Transaction<'static, sqlx::Sqlite>,
+    unit_id: i64,
+    state: &DossierState,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, version, \
          submitted_at, legal_due, appointment, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",

@@ -49,7 +49,9 @@ pub async fn seeded(store: Arc<dyn Store>) -> Service {
 }
 
 fn applicant() -> Applicant {
-    Applicant { name: "Nguyễn Văn An".to_owned(), id_number: Some("079090000001".to_owned()), ..Applicant::default() }
+    Applicant {
+        name: "Nguyễn Văn An".to_owned(), id_number: Some("079090000001".to_owned()), ..Applicant::default()
+    }
 }
 
 fn submit_request(procedure: &str, channel: Channel, key: Option<&str>) -> SubmitRequest {
@@ -94,7 +96,11 @@ pub async fn catalogue_import_and_lookup(store: Arc<dyn Store>) {
 pub async fn full_lifecycle_with_statistics(store: Arc<dyn Store>) {
     let service = seeded(store.clone()).await;
     let (created, fresh) = service
-        .submit(submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None), "desk-1", instant("2026-03-09T09:00:00+07:00"))
+        .submit(
+            submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None),
+            "desk-1",
+            instant("2026-03-09T09:00:00+07:00"),
+        )
         .await
         .expect("submit");
     assert!(fresh);
@@ -103,12 +109,19 @@ pub async fn full_lifecycle_with_statistics(store: Arc<dyn Store>) {
     assert_eq!(created.state.status, Status::Submitted);
     let accepted = act(&service, &code, Transition::Accept, "2026-03-09T09:05:00+07:00").await;
     assert_eq!(show(accepted.state.legal_due.unwrap()), "2026-03-12T09:05:00+07:00");
-    for (index, at) in ["2026-03-09T10:00:00+07:00", "2026-03-10T15:00:00+07:00", "2026-03-11T09:00:00+07:00"].iter().enumerate() {
+    for (index, at) in
+        ["2026-03-09T10:00:00+07:00", "2026-03-10T15:00:00+07:00", "2026-03-11T09:00:00+07:00"].iter().enumerate()
+    {
         let after = act(&service, &code, Transition::CompleteStep, at).await;
         assert_eq!(after.state.step_index as usize, index + 1);
     }
-    let decided =
-        act(&service, &code, Transition::Decide { outcome: Outcome::Approved, reason: None }, "2026-03-11T10:00:00+07:00").await;
+    let decided = act(
+        &service,
+        &code,
+        Transition::Decide { outcome: Outcome::Approved, reason: None },
+        "2026-03-11T10:00:00+07:00",
+    )
+    .await;
     assert_eq!(decided.state.completion, Some(domain::dossier::CompletionKind::Early));
     let returned = act(&service, &code, Transition::ReturnResult, "2026-03-11T14:00:00+07:00").await;
     assert_eq!(returned.state.status, Status::Returned);
@@ -141,19 +154,32 @@ pub async fn full_lifecycle_with_statistics(store: Arc<dyn Store>) {
 pub async fn supplement_restart_apology_and_late(store: Arc<dyn Store>) {
     let service = seeded(store.clone()).await;
     let (created, _) = service
-        .submit(submit_request(THREE_DAY_PROCEDURE, Channel::Online, None), "citizen", instant("2026-03-09T20:00:00+07:00"))
+        .submit(
+            submit_request(THREE_DAY_PROCEDURE, Channel::Online, None),
+            "citizen",
+            instant("2026-03-09T20:00:00+07:00"),
+        )
         .await
         .unwrap();
     let code = created.state.code;
     act(&service, &code, Transition::Accept, "2026-03-10T08:00:00+07:00").await;
-    let paused = act(&service, &code, Transition::RequestSupplement { items: vec!["Bản sao CCCD".to_owned()] }, "2026-03-10T10:00:00+07:00").await;
+    let paused = act(
+        &service,
+        &code,
+        Transition::RequestSupplement { items: vec!["Bản sao CCCD".to_owned()] },
+        "2026-03-10T10:00:00+07:00",
+    )
+    .await;
     assert_eq!(paused.state.legal_due, None);
     let restarted = act(&service, &code, Transition::ReceiveSupplement, "2026-03-12T14:00:00+07:00").await;
     assert_eq!(show(restarted.state.legal_due.unwrap()), "2026-03-17T14:00:00+07:00");
     let apology = act(
         &service,
         &code,
-        Transition::Apologize { new_appointment: instant("2026-03-19T17:00:00+07:00"), reason: "Chờ xác minh".to_owned() },
+        Transition::Apologize {
+            new_appointment: instant("2026-03-19T17:00:00+07:00"),
+            reason: "Chờ xác minh".to_owned(),
+        },
         "2026-03-17T09:00:00+07:00",
     )
     .await;
@@ -173,15 +199,30 @@ pub async fn supplement_restart_apology_and_late(store: Arc<dyn Store>) {
         .expect_err("only one reschedule");
     assert_eq!(second.code(), "DOSSIER_RESCHEDULE_REFUSED");
     // Open and overdue at the end of 18 March (legal due 17 March 14:00).
-    let query = StatsQuery { unit_id: record.dossier.unit_id, field: None, procedure: None, from: jiff::civil::date(2026, 3, 1), to: jiff::civil::date(2026, 3, 18) };
+    let query = StatsQuery {
+        unit_id: record.dossier.unit_id,
+        field: None,
+        procedure: None,
+        from: jiff::civil::date(2026, 3, 1),
+        to: jiff::civil::date(2026, 3, 18),
+    };
     let report = service.report(&query).await.unwrap();
     assert_eq!((report.in_progress, report.in_progress_overdue, report.in_progress_within_time), (1, 1, 0));
     let before_due = StatsQuery { to: jiff::civil::date(2026, 3, 16), ..query.clone() };
     let report = service.report(&before_due).await.unwrap();
     assert_eq!((report.in_progress, report.in_progress_overdue), (1, 0));
-    let decided =
-        act(&service, &code, Transition::Decide { outcome: Outcome::Refused, reason: Some("Không đủ điều kiện".to_owned()) }, "2026-03-19T10:00:00+07:00").await;
-    assert_eq!(decided.state.completion, Some(domain::dossier::CompletionKind::Late), "the apology does not make it on time");
+    let decided = act(
+        &service,
+        &code,
+        Transition::Decide { outcome: Outcome::Refused, reason: Some("Không đủ điều kiện".to_owned()) },
+        "2026-03-19T10:00:00+07:00",
+    )
+    .await;
+    assert_eq!(
+        decided.state.completion,
+        Some(domain::dossier::CompletionKind::Late),
+        "the apology does not make it on time"
+    );
     let report = service.report(&StatsQuery { to: jiff::civil::date(2026, 3, 31), ..query }).await.unwrap();
     assert_eq!((report.settled_late, report.in_progress, report.in_progress_overdue), (1, 0, 0));
     assert_eq!(report.on_time_rate, Some(0.0));
@@ -192,7 +233,11 @@ pub async fn supplement_restart_apology_and_late(store: Arc<dyn Store>) {
 pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
     let service = seeded(store.clone()).await;
     let (created, _) = service
-        .submit(submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None), "desk-1", instant("2026-03-09T09:00:00+07:00"))
+        .submit(
+            submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None),
+            "desk-1",
+            instant("2026-03-09T09:00:00+07:00"),
+        )
         .await
         .unwrap();
     let code = created.state.code;
@@ -213,24 +258,62 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
     let record = store.dossier(&code).await.unwrap().unwrap();
     assert_eq!((record.dossier.state.version, record.events.len()), (1, 1));
     let missing = service
-        .transition("26740-260309-9999", None, Transition::Accept, "officer-1", Channel::Counter, instant("2026-03-09T09:10:00+07:00"))
+        .transition(
+            "26740-260309-9999",
+            None,
+            Transition::Accept,
+            "officer-1",
+            Channel::Counter,
+            instant("2026-03-09T09:10:00+07:00"),
+        )
         .await
         .expect_err("no such dossier");
     assert_eq!(missing.code(), "NOT_FOUND");
     // Stale version: accept with version 1 succeeds, a second client's version-1 action conflicts.
-    service.transition(&code, Some(1), Transition::Accept, "officer-1", Channel::Counter, instant("2026-03-09T09:10:00+07:00")).await.unwrap();
+    service
+        .transition(
+            &code,
+            Some(1),
+            Transition::Accept,
+            "officer-1",
+            Channel::Counter,
+            instant("2026-03-09T09:10:00+07:00"),
+        )
+        .await
+        .unwrap();
     let stale = service
-        .transition(&code, Some(1), Transition::Withdraw { reason: "x".to_owned() }, "officer-2", Channel::Counter, instant("2026-03-09T09:11:00+07:00"))
+        .transition(
+            &code,
+            Some(1),
+            Transition::Withdraw { reason: "x".to_owned() },
+            "officer-2",
+            Channel::Counter,
+            instant("2026-03-09T09:11:00+07:00"),
+        )
         .await
         .expect_err("stale");
     assert!(matches!(stale, StoreError::Conflict { expected: 1, actual: 2 }));
     let unknown_unit = service
-        .submit(SubmitRequest { unit_code: "99999".to_owned(), ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None) }, "desk", instant("2026-03-09T09:00:00+07:00"))
+        .submit(
+            SubmitRequest {
+                unit_code: "99999".to_owned(),
+                ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None)
+            },
+            "desk",
+            instant("2026-03-09T09:00:00+07:00"),
+        )
         .await
         .expect_err("unknown unit");
     assert_eq!(unknown_unit.code(), "NOT_FOUND");
     let no_name = service
-        .submit(SubmitRequest { applicant: Applicant::default(), ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None) }, "desk", instant("2026-03-09T09:00:00+07:00"))
+        .submit(
+            SubmitRequest {
+                applicant: Applicant::default(),
+                ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None)
+            },
+            "desk",
+            instant("2026-03-09T09:00:00+07:00"),
+        )
         .await
         .expect_err("no name");
     assert_eq!(no_name.code(), "APPLICANT_NAME_REQUIRED");
@@ -239,12 +322,33 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
 pub async fn idempotent_intake(store: Arc<dyn Store>) {
     let service = seeded(store.clone()).await;
     let at = instant("2026-03-09T09:00:00+07:00");
-    let (first, created) = service.submit(submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")), "national_portal", at).await.unwrap();
+    let (first, created) = service
+        .submit(
+            submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")),
+            "national_portal",
+            at,
+        )
+        .await
+        .unwrap();
     assert!(created);
-    let (second, created) = service.submit(submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")), "national_portal", at).await.unwrap();
+    let (second, created) = service
+        .submit(
+            submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")),
+            "national_portal",
+            at,
+        )
+        .await
+        .unwrap();
     assert!(!created);
     assert_eq!(first.state.code, second.state.code);
-    let (third, _) = service.submit(submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000124")), "national_portal", at).await.unwrap();
+    let (third, _) = service
+        .submit(
+            submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000124")),
+            "national_portal",
+            at,
+        )
+        .await
+        .unwrap();
     assert_eq!(third.state.code, "26740-260309-0002");
 }
 
@@ -260,13 +364,34 @@ pub async fn concurrent_clients(store: Arc<dyn Store>) {
             for index in 0..25 {
                 let key = format!("client-{client}-{index}");
                 let unit = if index % 2 == 0 { WARD } else { OTHER_WARD };
-                let request = SubmitRequest { unit_code: unit.to_owned(), ..submit_request(THREE_DAY_PROCEDURE, Channel::Online, Some(&key)) };
-                let (dossier, _) = service.submit(request, "citizen", instant("2026-03-09T09:00:00+07:00")).await.expect("submit");
+                let request = SubmitRequest {
+                    unit_code: unit.to_owned(),
+                    ..submit_request(THREE_DAY_PROCEDURE, Channel::Online, Some(&key))
+                };
+                let (dossier, _) =
+                    service.submit(request, "citizen", instant("2026-03-09T09:00:00+07:00")).await.expect("submit");
                 let code = dossier.state.code;
-                service.transition(&code, None, Transition::Accept, "desk", Channel::Online, instant("2026-03-09T10:00:00+07:00")).await.expect("accept");
+                service
+                    .transition(
+                        &code,
+                        None,
+                        Transition::Accept,
+                        "desk",
+                        Channel::Online,
+                        instant("2026-03-09T10:00:00+07:00"),
+                    )
+                    .await
+                    .expect("accept");
                 if index % 3 == 0 {
                     service
-                        .transition(&code, None, Transition::Decide { outcome: Outcome::Approved, reason: None }, "head", Channel::Counter, instant("2026-03-12T16:00:00+07:00"))
+                        .transition(
+                            &code,
+                            None,
+                            Transition::Decide { outcome: Outcome::Approved, reason: None },
+                            "head",
+                            Channel::Counter,
+                            instant("2026-03-12T16:00:00+07:00"),
+                        )
                         .await
                         .expect("decide");
                 }
@@ -287,7 +412,13 @@ pub async fn concurrent_clients(store: Arc<dyn Store>) {
     assert_eq!(report.differences, Vec::<String>::new());
     let ward = store.find_unit(WARD, jiff::civil::date(2026, 3, 9)).await.unwrap().unwrap();
     let stats = service
-        .report(&StatsQuery { unit_id: ward.id, field: None, procedure: None, from: jiff::civil::date(2026, 3, 1), to: jiff::civil::date(2026, 3, 31) })
+        .report(&StatsQuery {
+            unit_id: ward.id,
+            field: None,
+            procedure: None,
+            from: jiff::civil::date(2026, 3, 1),
+            to: jiff::civil::date(2026, 3, 31),
+        })
         .await
         .unwrap();
     assert_eq!(stats.received, 104, "13 of each client's 25 go to the first ward");
@@ -298,12 +429,21 @@ pub async fn concurrent_clients(store: Arc<dyn Store>) {
 /// `MOTCUA_TEST_DATABASE_URL` (an admin URL) when set, else the server on 127.0.0.1:5432.
 pub async fn fresh_postgres_database(name_hint: &str) -> (String, String) {
     use sqlx::Connection;
-    let admin = std::env::var("MOTCUA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = std::env::var("MOTCUA_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|error| {
         panic!("PostgreSQL is required for these tests and did not answer at {admin}: {error}. Start it (scripts/test does) or set MOTCUA_TEST_DATABASE_URL.")
     });
-    let name = format!("motcua_test_{}_{}_{}", name_hint, std::process::id(), jiff::Timestamp::now().as_microsecond() % 1_000_000_000);
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut connection).await.expect("create database");
+    let name = format!(
+        "motcua_test_{}_{}_{}",
+        name_hint,
+        std::process::id(),
+        jiff::Timestamp::now().as_microsecond() % 1_000_000_000
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut connection)
+        .await
+        .expect("create database");
     let base = admin.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin.clone());
     (format!("{base}/{name}"), name)
 }
@@ -311,8 +451,11 @@ pub async fn fresh_postgres_database(name_hint: &str) -> (String, String) {
 /// Drops a database made by [`fresh_postgres_database`].
 pub async fn drop_postgres_database(name: &str) {
     use sqlx::Connection;
-    let admin = std::env::var("MOTCUA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = std::env::var("MOTCUA_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut connection).await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&mut connection)
+            .await;
     }
 }

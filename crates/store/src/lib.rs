@@ -31,7 +31,9 @@ pub enum StoreError {
     #[error("không tìm thấy / not found: {0}")]
     NotFound(String),
     /// Optimistic concurrency: the dossier changed since the client read it.
-    #[error("hồ sơ đã được cập nhật (phiên bản {actual}), vui lòng tải lại / the dossier changed (version {actual}, expected {expected}); reload it")]
+    #[error(
+        "hồ sơ đã được cập nhật (phiên bản {actual}), vui lòng tải lại / the dossier changed (version {actual}, expected {expected}); reload it"
+    )]
     Conflict {
         /// The version the client expected.
         expected: i64,
@@ -248,7 +250,13 @@ pub trait Store: Send + Sync {
     async fn create_dossier(&self, write: NewDossierWrite<'_>) -> StoreResult<(StoredDossier, bool)>;
     /// Locks the dossier, checks `expected_version`, runs `decide`, and writes the event, the new
     /// projection and the statistics deltas in one transaction.
-    async fn apply(&self, code: &str, expected_version: Option<i64>, current_unit_id: Option<i64>, decide: DecideEvent<'_>) -> StoreResult<StoredDossier>;
+    async fn apply(
+        &self,
+        code: &str,
+        expected_version: Option<i64>,
+        current_unit_id: Option<i64>,
+        decide: DecideEvent<'_>,
+    ) -> StoreResult<StoredDossier>;
     /// A dossier with its events and applicant.
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>>;
     /// The sums behind a period report.
@@ -257,7 +265,11 @@ pub trait Store: Send + Sync {
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>>;
     /// A page of dossiers (projections with their events), ordered by `(unit_id, code)`, after
     /// the given key (for `check`).
-    async fn dossier_page(&self, after: Option<(i64, String)>, limit: i64) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>>;
+    async fn dossier_page(
+        &self,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>>;
     /// Every maintained aggregate.
     async fn aggregates(&self) -> StoreResult<Aggregates>;
 }
@@ -270,7 +282,9 @@ pub fn day_number(date: Date) -> i32 {
 
 /// The civil date of a stored day number.
 pub fn date_of_day(day: i32) -> Date {
-    jiff::civil::date(1970, 1, 1).checked_add(jiff::Span::new().days(i64::from(day))).unwrap_or(jiff::civil::date(1970, 1, 1))
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(i64::from(day)))
+        .unwrap_or(jiff::civil::date(1970, 1, 1))
 }
 
 /// Stored form of an instant.

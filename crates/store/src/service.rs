@@ -90,11 +90,9 @@ pub fn increments(unit_id: i64, before: Option<&DossierState>, after: &DossierSt
             StatDelta::DueClosed { close_day, due_day } => Increment::DueClosed {
                 key: (unit_id, procedure.clone(), field.clone(), day_number(close_day), day_number(due_day)),
             },
-            StatDelta::Step { day, step, spent_seconds, over_budget } => Increment::Step {
-                key: (unit_id, procedure.clone(), step, day_number(day)),
-                spent_seconds,
-                over_budget,
-            },
+            StatDelta::Step { day, step, spent_seconds, over_budget } => {
+                Increment::Step { key: (unit_id, procedure.clone(), step, day_number(day)), spent_seconds, over_budget }
+            }
         })
         .collect()
 }
@@ -144,18 +142,21 @@ impl Service {
     }
 
     /// Submits a dossier (intake through any channel). Idempotent on the key.
-    pub async fn submit(&self, request: SubmitRequest, actor: &str, at: Timestamp) -> StoreResult<(StoredDossier, bool)> {
+    pub async fn submit(
+        &self,
+        request: SubmitRequest,
+        actor: &str,
+        at: Timestamp,
+    ) -> StoreResult<(StoredDossier, bool)> {
         let day = dossier::local_day(at);
         let unit = self
             .store
             .find_unit(&request.unit_code, day)
             .await?
             .ok_or_else(|| not_found(format!("đơn vị / unit {}", request.unit_code)))?;
-        let procedure = self
-            .store
-            .procedure_on(&request.procedure_code, day)
-            .await?
-            .ok_or_else(|| not_found(format!("thủ tục đang áp dụng / procedure in force {} on {day}", request.procedure_code)))?;
+        let procedure = self.store.procedure_on(&request.procedure_code, day).await?.ok_or_else(|| {
+            not_found(format!("thủ tục đang áp dụng / procedure in force {} on {day}", request.procedure_code))
+        })?;
         let applicant = Applicant {
             name: normalize_text(&request.applicant.name),
             id_number: request.applicant.id_number.as_deref().map(normalize_text).filter(|text| !text.is_empty()),
@@ -164,17 +165,38 @@ impl Service {
             address: request.applicant.address.as_deref().map(normalize_text).filter(|text| !text.is_empty()),
         };
         if applicant.name.is_empty() || applicant.name.chars().count() > 200 {
-            return Err(DomainError::new("APPLICANT_NAME_REQUIRED", "cần họ tên người nộp (tối đa 200 ký tự) / the applicant's name is required (at most 200 characters)".to_owned()).into());
+            return Err(DomainError::new(
+                "APPLICANT_NAME_REQUIRED",
+                "cần họ tên người nộp (tối đa 200 ký tự) / the applicant's name is required (at most 200 characters)"
+                    .to_owned(),
+            )
+            .into());
         }
         let key = request.idempotency_key.as_deref().map(normalize_text).filter(|key| !key.is_empty());
         if key.as_ref().is_some_and(|key| key.len() > 200) {
-            return Err(DomainError::new("IDEMPOTENCY_KEY_TOO_LONG", "khóa tối đa 200 byte / the idempotency key is at most 200 bytes".to_owned()).into());
+            return Err(DomainError::new(
+                "IDEMPOTENCY_KEY_TOO_LONG",
+                "khóa tối đa 200 byte / the idempotency key is at most 200 bytes".to_owned(),
+            )
+            .into());
         }
         let unit_code = Code::parse(&unit.code).map_err(|message| DomainError::new("UNIT_INVALID_CODE", message))?;
-        let new = NewDossier { receiving_unit: unit_code, procedure: procedure.code.clone(), channel: request.channel, idempotency_key: key.clone() };
+        let new = NewDossier {
+            receiving_unit: unit_code,
+            procedure: procedure.code.clone(),
+            channel: request.channel,
+            idempotency_key: key.clone(),
+        };
         let build = |code: &str| dossier::submit(&new, code, &procedure, actor, at);
         self.store
-            .create_dossier(crate::NewDossierWrite { unit_id: unit.id, unit_code: &unit.code, day, idempotency_key: key.as_deref(), applicant: &applicant, build: &build })
+            .create_dossier(crate::NewDossierWrite {
+                unit_id: unit.id,
+                unit_code: &unit.code,
+                day,
+                idempotency_key: key.as_deref(),
+                applicant: &applicant,
+                build: &build,
+            })
             .await
     }
 
@@ -209,7 +231,11 @@ impl Service {
     /// The period report for a unit (optionally one field or procedure).
     pub async fn report(&self, query: &StatsQuery) -> StoreResult<PeriodReport> {
         if query.from > query.to {
-            return Err(DomainError::new("STATS_INVALID_PERIOD", "ngày bắt đầu sau ngày kết thúc / the period starts after it ends".to_owned()).into());
+            return Err(DomainError::new(
+                "STATS_INVALID_PERIOD",
+                "ngày bắt đầu sau ngày kết thúc / the period starts after it ends".to_owned(),
+            )
+            .into());
         }
         Ok(PeriodReport::from_sums(&self.store.period_sums(query).await?))
     }
@@ -235,7 +261,10 @@ impl Service {
                             state = Some(next);
                         }
                         Err(error) => {
-                            differences.push(format!("{}: event #{} cannot be applied: {}", stored.state.code, event.seq, error.message));
+                            differences.push(format!(
+                                "{}: event #{} cannot be applied: {}",
+                                stored.state.code, event.seq, error.message
+                            ));
                             break;
                         }
                     }

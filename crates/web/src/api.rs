@@ -27,7 +27,10 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
 }
 
 fn query_rejection(rejection: QueryRejection) -> AppError {
-    AppError::bad_request("INVALID_QUERY", format!("tham số không hợp lệ / invalid query parameters: {}", rejection.body_text()))
+    AppError::bad_request(
+        "INVALID_QUERY",
+        format!("tham số không hợp lệ / invalid query parameters: {}", rejection.body_text()),
+    )
 }
 
 fn path_rejection(rejection: PathRejection) -> AppError {
@@ -36,10 +39,12 @@ fn path_rejection(rejection: PathRejection) -> AppError {
 
 fn parse_date(text: &str, name: &str) -> Result<Date, AppError> {
     let valid_shape = text.len() == 10;
-    text.parse::<Date>()
-        .ok()
-        .filter(|_| valid_shape)
-        .ok_or_else(|| AppError::bad_request("INVALID_DATE", format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}")))
+    text.parse::<Date>().ok().filter(|_| valid_shape).ok_or_else(|| {
+        AppError::bad_request(
+            "INVALID_DATE",
+            format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"),
+        )
+    })
 }
 
 fn actor(headers: &HeaderMap) -> String {
@@ -70,7 +75,10 @@ fn date_or_today(state: &AppState, date: Option<&str>) -> Result<Date, AppError>
 #[utoipa::path(get, path = "/api/v1/units", params(DateQuery), responses(
     (status = 200, description = "Units", body = [UnitDto]),
     (status = 400, description = "Bad input", body = ErrorBody)))]
-pub async fn list_units(State(state): State<AppState>, query: Result<Query<DateQuery>, QueryRejection>) -> Result<Json<Vec<UnitDto>>, AppError> {
+pub async fn list_units(
+    State(state): State<AppState>,
+    query: Result<Query<DateQuery>, QueryRejection>,
+) -> Result<Json<Vec<UnitDto>>, AppError> {
     let Query(query) = query.map_err(query_rejection)?;
     let day = date_or_today(&state, query.date.as_deref())?;
     let units = state.service.store().list_units(day).await?;
@@ -81,7 +89,10 @@ pub async fn list_units(State(state): State<AppState>, query: Result<Query<DateQ
 #[utoipa::path(get, path = "/api/v1/procedures", params(DateQuery), responses(
     (status = 200, description = "Procedures", body = [ProcedureDto]),
     (status = 400, description = "Bad input", body = ErrorBody)))]
-pub async fn list_procedures(State(state): State<AppState>, query: Result<Query<DateQuery>, QueryRejection>) -> Result<Json<Vec<ProcedureDto>>, AppError> {
+pub async fn list_procedures(
+    State(state): State<AppState>,
+    query: Result<Query<DateQuery>, QueryRejection>,
+) -> Result<Json<Vec<ProcedureDto>>, AppError> {
     let Query(query) = query.map_err(query_rejection)?;
     let day = date_or_today(&state, query.date.as_deref())?;
     let procedures = state.service.store().list_procedures(day).await?;
@@ -147,7 +158,10 @@ pub async fn intake(
 
 fn transition_of(request: &TransitionRequest) -> Result<Transition, AppError> {
     let missing = |field: &str| {
-        AppError::bad_request("MISSING_FIELD", format!("hành động {} cần {field} / action {} needs {field}", request.action, request.action))
+        AppError::bad_request(
+            "MISSING_FIELD",
+            format!("hành động {} cần {field} / action {} needs {field}", request.action, request.action),
+        )
     };
     let items = || request.items.clone().ok_or_else(|| missing("items"));
     let reason = || request.reason.clone().ok_or_else(|| missing("reason"));
@@ -163,7 +177,10 @@ fn transition_of(request: &TransitionRequest) -> Result<Transition, AppError> {
         "apologize" => {
             let text = request.new_appointment.as_deref().ok_or_else(|| missing("new_appointment"))?;
             let new_appointment = text.parse::<jiff::Timestamp>().map_err(|_| {
-                AppError::bad_request("INVALID_INSTANT", format!("new_appointment phải là RFC 3339 / new_appointment must be RFC 3339: {text:?}"))
+                AppError::bad_request(
+                    "INVALID_INSTANT",
+                    format!("new_appointment phải là RFC 3339 / new_appointment must be RFC 3339: {text:?}"),
+                )
             })?;
             Transition::Apologize { new_appointment, reason: reason()? }
         }
@@ -183,7 +200,10 @@ fn transition_of(request: &TransitionRequest) -> Result<Transition, AppError> {
         "return_result" => Transition::ReturnResult,
         "withdraw" => Transition::Withdraw { reason: reason()? },
         other => {
-            return Err(AppError::bad_request("INVALID_ACTION", format!("hành động không rõ / unknown action {other:?}")));
+            return Err(AppError::bad_request(
+                "INVALID_ACTION",
+                format!("hành động không rõ / unknown action {other:?}"),
+            ));
         }
     })
 }
@@ -208,10 +228,15 @@ pub async fn transition(
     let Json(request) = body.map_err(json_rejection)?;
     let transition = transition_of(&request)?;
     let channel = match headers.get("x-channel").and_then(|value| value.to_str().ok()) {
-        Some(text) => Channel::parse(text).ok_or_else(|| AppError::bad_request("INVALID_CHANNEL", format!("X-Channel không hợp lệ / invalid X-Channel {text:?}")))?,
+        Some(text) => Channel::parse(text).ok_or_else(|| {
+            AppError::bad_request("INVALID_CHANNEL", format!("X-Channel không hợp lệ / invalid X-Channel {text:?}"))
+        })?,
         None => Channel::Counter,
     };
-    let dossier = state.service.transition(&code, request.expected_version, transition, &actor(&headers), channel, state.clock.now()).await?;
+    let dossier = state
+        .service
+        .transition(&code, request.expected_version, transition, &actor(&headers), channel, state.clock.now())
+        .await?;
     Ok(Json(DossierDto::from(&dossier)))
 }
 
@@ -219,9 +244,17 @@ pub async fn transition(
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")), responses(
     (status = 200, description = "Dossier", body = DossierDetailDto),
     (status = 404, description = "No such dossier", body = ErrorBody)))]
-pub async fn get_dossier(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<DossierDetailDto>, AppError> {
+pub async fn get_dossier(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<DossierDetailDto>, AppError> {
     let Path(code) = path.map_err(path_rejection)?;
-    let record = state.service.store().dossier(&code).await?.ok_or_else(|| AppError::not_found(format!("không có hồ sơ / no dossier {code}")))?;
+    let record = state
+        .service
+        .store()
+        .dossier(&code)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("không có hồ sơ / no dossier {code}")))?;
     Ok(Json(DossierDetailDto {
         dossier: DossierDto::from(&record.dossier),
         events: record.events.iter().map(EventDto::from).collect(),
@@ -234,7 +267,10 @@ pub async fn get_dossier(State(state): State<AppState>, path: Result<Path<String
 #[utoipa::path(get, path = "/api/v1/public/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")), responses(
     (status = 200, description = "Public view", body = PublicDossierDto),
     (status = 404, description = "No such dossier", body = ErrorBody)))]
-pub async fn public_dossier(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Json<PublicDossierDto>, AppError> {
+pub async fn public_dossier(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<PublicDossierDto>, AppError> {
     let Path(code) = path.map_err(path_rejection)?;
     let not_found = || AppError::not_found(format!("không có hồ sơ / no dossier {code}"));
     if !domain::code::looks_like_dossier_code(&code) {
@@ -274,7 +310,10 @@ pub struct StatsParams {
     (status = 400, description = "Bad input", body = ErrorBody),
     (status = 404, description = "No such unit", body = ErrorBody),
     (status = 422, description = "Bad period", body = ErrorBody)))]
-pub async fn stats(State(state): State<AppState>, query: Result<Query<StatsParams>, QueryRejection>) -> Result<Json<StatsDto>, AppError> {
+pub async fn stats(
+    State(state): State<AppState>,
+    query: Result<Query<StatsParams>, QueryRejection>,
+) -> Result<Json<StatsDto>, AppError> {
     let Query(params) = query.map_err(query_rejection)?;
     let (from, to) = (parse_date(&params.from, "from")?, parse_date(&params.to, "to")?);
     let unit = state
@@ -283,7 +322,8 @@ pub async fn stats(State(state): State<AppState>, query: Result<Query<StatsParam
         .find_unit(&params.unit, to)
         .await?
         .ok_or_else(|| AppError::not_found(format!("không có đơn vị / no unit {} on {to}", params.unit)))?;
-    let query = StatsQuery { unit_id: unit.id, field: params.field.clone(), procedure: params.procedure.clone(), from, to };
+    let query =
+        StatsQuery { unit_id: unit.id, field: params.field.clone(), procedure: params.procedure.clone(), from, to };
     let report = state.service.report(&query).await?;
     Ok(Json(StatsDto::new(&unit, from.to_string(), to.to_string(), params.field, params.procedure, &report)))
 }

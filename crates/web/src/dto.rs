@@ -377,7 +377,10 @@ impl PublicDossierDto {
             status: stored.state.status.as_str().to_owned(),
             appointment: stored.state.appointment.map(rfc3339),
             completion: stored.state.completion.as_ref().map(enum_text),
-            history: events.iter().map(|event| PublicEventDto { kind: event.kind.clone(), at: rfc3339(event.at) }).collect(),
+            history: events
+                .iter()
+                .map(|event| PublicEventDto { kind: event.kind.clone(), at: rfc3339(event.at) })
+                .collect(),
         }
     }
 }
@@ -435,7 +438,14 @@ pub struct StatsDto {
 
 impl StatsDto {
     /// From the report.
-    pub fn new(unit: &UnitRecord, from: String, to: String, field: Option<String>, procedure: Option<String>, report: &PeriodReport) -> StatsDto {
+    pub fn new(
+        unit: &UnitRecord,
+        from: String,
+        to: String,
+        field: Option<String>,
+        procedure: Option<String>,
+        report: &PeriodReport,
+    ) -> StatsDto {
         StatsDto {
             unit: unit.code.clone(),
             unit_name: unit.name.clone(),

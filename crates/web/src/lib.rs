@@ -65,8 +65,21 @@ pub struct AppState {
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "motcua API", version = "1", description = "Hồ sơ thủ tục hành chính / administrative procedure dossiers. Errors are JSON with a stable `code` and a Vietnamese / English `message`."),
-    paths(api::list_units, api::list_procedures, api::get_procedure, api::intake, api::transition, api::get_dossier, api::public_dossier, api::stats),
+    info(
+        title = "motcua API",
+        version = "1",
+        description = "Hồ sơ thủ tục hành chính / administrative procedure dossiers. Errors are JSON with a stable `code` and a Vietnamese / English `message`."
+    ),
+    paths(
+        api::list_units,
+        api::list_procedures,
+        api::get_procedure,
+        api::intake,
+        api::transition,
+        api::get_dossier,
+        api::public_dossier,
+        api::stats
+    ),
     components(schemas(error::ErrorBody, error::ErrorDetail))
 )]
 pub struct ApiDoc;
@@ -102,6 +115,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes.
-pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -1,0 +1,241 @@
+//! The commands that work on a database: `serve`, `migrate`, `import-catalog`, `demo`, `stats`,
+//! `check`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use calendar::WorkingTime;
+use clap::Args;
+use domain::catalog::{Catalog, parse_catalog};
+use store::service::Service;
+use store::{StatsQuery, Store};
+
+use crate::InputError;
+use crate::config::Config;
+
+/// The default embedded database.
+pub const DEFAULT_DATABASE: &str = "sqlite:motcua.db";
+
+/// The shipped HCMC catalogue, in import order.
+pub const HCMC_CATALOGUE: [(&str, &str); 3] = [
+    ("data/catalog/hcmc-units-2024.toml", include_str!("../../../data/catalog/hcmc-units-2024.toml")),
+    ("data/catalog/hcmc-units-2025.toml", include_str!("../../../data/catalog/hcmc-units-2025.toml")),
+    ("data/catalog/hcmc-procedures.toml", include_str!("../../../data/catalog/hcmc-procedures.toml")),
+];
+
+/// `--database URL`.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// sqlite:FILE hoặc postgres://... / `sqlite:FILE` or `postgres://...` (also MOTCUA_DATABASE_URL).
+    #[arg(long, env = "MOTCUA_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database: String,
+}
+
+/// Opens the store a URL names and runs its migrations.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(store_sqlite::SqliteStore::connect(url).await?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(store_postgres::PostgresStore::connect(url).await?)
+    } else {
+        return Err(InputError(format!("URL cơ sở dữ liệu phải bắt đầu bằng sqlite: hoặc postgres:// / the database URL must start with sqlite: or postgres://, not {url:?}")).into());
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The service over a store with the configured office hours.
+pub fn service(config: &Config, store: Arc<dyn Store>) -> Result<Service> {
+    let engine: WorkingTime = config.working_time(None, None, &[])?;
+    Ok(Service::new(store, Arc::new(engine)))
+}
+
+/// Parses catalogue texts in order (later files may refer to structures of earlier ones) and
+/// merges them; nothing is written.
+pub fn parse_catalogues(
+    store_known: std::collections::BTreeSet<String>,
+    files: &[(String, String)],
+) -> Result<Catalog> {
+    let mut known = store_known;
+    let mut merged = Catalog::default();
+    for (label, text) in files {
+        let catalog = parse_catalog(text, label, &known).map_err(|error| InputError(error.to_string()))?;
+        known.extend(catalog.structures.iter().map(|structure| structure.id.to_string()));
+        merged.structures.extend(catalog.structures);
+        merged.units.extend(catalog.units);
+        merged.procedures.extend(catalog.procedures);
+    }
+    Ok(merged)
+}
+
+/// `motcua migrate`.
+pub async fn migrate(args: &DatabaseArgs) -> Result<()> {
+    let store = open_store(&args.database).await?;
+    println!("đã cập nhật lược đồ / schema up to date ({})", store.backend());
+    Ok(())
+}
+
+/// `motcua import-catalog FILE...`.
+pub async fn import_catalog(args: &DatabaseArgs, files: &[PathBuf]) -> Result<()> {
+    let mut texts = Vec::with_capacity(files.len());
+    for path in files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| InputError(format!("không đọc được / cannot read {}: {error}", path.display())))?;
+        texts.push((path.display().to_string(), text));
+    }
+    let store = open_store(&args.database).await?;
+    let catalog = parse_catalogues(store.known_structures().await?, &texts)?;
+    let report = store.import_catalog(&catalog).await?;
+    println!(
+        "đã nhập / imported: {} cơ cấu / structures, {} đơn vị / units, {} thủ tục / procedure versions",
+        report.structures, report.units, report.procedures
+    );
+    Ok(())
+}
+
+/// `motcua stats`.
+pub async fn stats(config: &Config, args: &DatabaseArgs, unit: &str, from: &str, to: &str, format: &str) -> Result<()> {
+    let parse = |text: &str, name: &str| -> Result<jiff::civil::Date> {
+        let valid = text.len() == 10;
+        Ok(text.parse::<jiff::civil::Date>().ok().filter(|_| valid).ok_or_else(|| {
+            InputError(format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"))
+        })?)
+    };
+    let (from, to) = (parse(from, "--from")?, parse(to, "--to")?);
+    if !matches!(format, "csv" | "json") {
+        return Err(InputError(format!(
+            "--format phải là csv hoặc json / --format must be csv or json, not {format:?}"
+        ))
+        .into());
+    }
+    let store = open_store(&args.database).await?;
+    let record = store
+        .find_unit(unit, to)
+        .await?
+        .ok_or_else(|| InputError(format!("không có đơn vị / no unit {unit:?} on {to}")))?;
+    let service = service(config, store)?;
+    let report = service.report(&StatsQuery { unit_id: record.id, field: None, procedure: None, from, to }).await?;
+    let value = serde_json::to_value(&report)?;
+    if format == "json" {
+        let mut object = serde_json::json!({ "unit": record.code, "unit_name": record.name, "from": from.to_string(), "to": to.to_string() });
+        if let (Some(target), Some(source)) = (object.as_object_mut(), value.as_object()) {
+            target.extend(source.clone());
+        }
+        println!("{}", serde_json::to_string_pretty(&object)?);
+        return Ok(());
+    }
+    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+    let fields: Vec<(String, String)> = value
+        .as_object()
+        .map(|object| {
+            object
+                .iter()
+                .map(|(key, value)| {
+                    (
+                        key.clone(),
+                        match value {
+                            serde_json::Value::Null => String::new(),
+                            other => other.to_string(),
+                        },
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut header = vec!["unit".to_owned(), "from".to_owned(), "to".to_owned()];
+    header.extend(fields.iter().map(|(key, _)| key.clone()));
+    let mut row = vec![record.code.clone(), from.to_string(), to.to_string()];
+    row.extend(fields.into_iter().map(|(_, value)| value));
+    writer.write_record(&header)?;
+    writer.write_record(&row)?;
+    writer.flush()?;
+    Ok(())
+}
+
+/// `motcua check`: exits non-zero when a difference is found.
+pub async fn check(config: &Config, args: &DatabaseArgs) -> Result<bool> {
+    let store = open_store(&args.database).await?;
+    let service = service(config, store)?;
+    let report = service.check().await?;
+    for difference in &report.differences {
+        println!("{difference}");
+    }
+    if report.differences.is_empty() {
+        println!(
+            "khớp / consistent: {} hồ sơ / dossiers replayed, every statistic equals the recount",
+            report.dossiers
+        );
+    } else {
+        println!("{} khác biệt / differences", report.differences.len());
+    }
+    Ok(report.differences.is_empty())
+}
+
+/// Serves the API until Ctrl-C.
+pub async fn serve(config: &Config, args: &DatabaseArgs, listen: &str) -> Result<()> {
+    let store = open_store(&args.database).await?;
+    serve_store(config, store, listen).await
+}
+
+async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str) -> Result<()> {
+    let service = service(config, store)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|error| InputError(format!("không mở được cổng / cannot listen on {listen}: {error}")))?;
+    let address = listener.local_addr()?;
+    println!("motcua đang chạy tại / serving at http://{address}/api/v1/openapi.json");
+    let state = web::AppState { service, clock: Arc::new(web::SystemClock) };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    web::serve(state, listener, shutdown).await?;
+    Ok(())
+}
+
+/// `motcua demo`: a fresh database with the HCMC catalogue and a simulated few months.
+pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: bool, per_day: usize) -> Result<()> {
+    let started = std::time::Instant::now();
+    if let Some(file) = args.database.strip_prefix("sqlite:") {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = format!("{file}{suffix}");
+            if Path::new(&path).exists() {
+                std::fs::remove_file(&path).with_context(|| format!("cannot remove the old demo database {path}"))?;
+            }
+        }
+    }
+    let store = open_store(&args.database).await?;
+    let texts: Vec<(String, String)> =
+        HCMC_CATALOGUE.iter().map(|(label, text)| ((*label).to_owned(), (*text).to_owned())).collect();
+    let catalog = parse_catalogues(store.known_structures().await?, &texts)?;
+    let imported = store.import_catalog(&catalog).await?;
+    println!(
+        "danh mục / catalogue: {} đơn vị / units, {} thủ tục / procedure versions",
+        imported.units, imported.procedures
+    );
+    let service = service(config, store.clone())?;
+    let now = jiff::Timestamp::now();
+    let today = domain::dossier::local_day(now);
+    let from = today.checked_sub(jiff::Span::new().days(91))?;
+    let plan = crate::simulation::Plan { from, to: today, per_working_day: per_day, seed: 20_261_129, now };
+    println!("mô phỏng / simulating {from} .. {today}, ~{per_day} hồ sơ mỗi ngày làm việc / dossiers per working day");
+    let mut last_shown = 0;
+    let summary = crate::simulation::run(&service, &plan, |done, total| {
+        let percent = done * 100 / total.max(1);
+        if percent >= last_shown + 10 {
+            last_shown = percent;
+            eprintln!("  {percent}% ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    })
+    .await?;
+    println!(
+        "đã tạo / created {} hồ sơ / dossiers, {} chuyển bước / transitions in {:.1} s",
+        summary.dossiers,
+        summary.transitions,
+        started.elapsed().as_secs_f64()
+    );
+    if no_serve {
+        return Ok(());
+    }
+    serve_store(config, store, listen).await
+}
