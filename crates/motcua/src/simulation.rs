@@ -52,12 +52,6 @@ fn pick<'a, T>(random: &mut fastrand::Rng, items: &'a [T]) -> Option<&'a T> {
     if items.is_empty() { None } else { items.get(random.usize(..items.len())) }
 }
 
-/// A multiplicative factor around 1 with a right tail (log-normal-like, from two uniforms).
-fn spread(random: &mut fastrand::Rng, median: f64) -> f64 {
-    let normal = (-2.0 * random.f64().max(1e-12).ln()).sqrt() * (std::f64::consts::TAU * random.f64()).cos();
-    median * (0.45 * normal).exp()
-}
-
 /// Runs the simulation.
 pub async fn run(service: &Service, plan: &Plan, mut progress: impl FnMut(u64, u64)) -> Result<Summary> {
     let calendar = CivilCalendar::builtin()?;
@@ -189,9 +183,12 @@ async fn simulate_dossier(
     step!(Transition::Accept, engine.add_office_seconds(at, check_delay)?);
     let limit = procedure.time_limit.to_time_limit()?;
     let mut due = engine.due(at, limit)?;
-    // A few dossiers run late: one step takes far longer than budgeted.
-    let late_step = (random.f64() < 0.018).then(|| random.usize(..procedure.steps.len().max(1)));
+    // Calibrated to HCMC's published figures (about 98–99% of settled dossiers on time): most
+    // dossiers use 15–95% of the office time left before the due instant, a 1.5% tail overruns.
+    let late = random.f64() < 0.015;
     let supplement_at = (random.f64() < 0.04).then(|| 1.min(procedure.steps.len().saturating_sub(1)));
+    let mut share_of_time = if late { 1.05 + random.f64() } else { 0.15 + 0.8 * random.f64() };
+    let mut available = engine.office_seconds_between(at, due)?.max(60);
     let mut apologized = false;
     for (index, budget) in procedure.steps.iter().map(|step| step.budget_seconds()).enumerate() {
         if supplement_at == Some(index) {
@@ -201,9 +198,15 @@ async fn simulate_dossier(
             );
             step!(Transition::ReceiveSupplement, engine.add_office_seconds(at, random.i64(8 * 3600..5 * 8 * 3600))?);
             due = engine.due(at, limit)?;
+            available = engine.office_seconds_between(at, due)?.max(60);
+            share_of_time = if late { 1.05 + random.f64() } else { 0.15 + 0.8 * random.f64() };
         }
-        let median = if late_step == Some(index) { 3.0 } else { 0.45 };
-        let spent = (budget as f64 * spread(random, median)).max(60.0) as i64;
+        let remaining_budget: i64 =
+            procedure.steps[index..].iter().map(|step| step.budget_seconds()).sum::<i64>().max(1);
+        // Office time used since the clock (re)started, and what this step gets of the rest.
+        let used = available - engine.office_seconds_between(at, due)?;
+        let left = ((available as f64 * share_of_time) as i64 - used).max(60);
+        let spent = ((left as f64) * (budget as f64 / remaining_budget as f64)).max(60.0) as i64;
         let finish = engine.add_office_seconds(at, spent)?;
         // Heading for lateness: most units apologise a working day ahead, as the decree asks.
         if finish > due && !apologized && random.f64() < 0.8 {
@@ -224,7 +227,7 @@ async fn simulate_dossier(
     }
     let outcome = if random.f64() < 0.03 { Outcome::Refused } else { Outcome::Approved };
     let reason = (outcome == Outcome::Refused).then(|| "Không đủ điều kiện theo quy định".to_owned());
-    step!(Transition::Decide { outcome, reason }, engine.add_office_seconds(at, 60)?);
+    step!(Transition::Decide { outcome, reason }, at);
     step!(Transition::ReturnResult, engine.add_office_seconds(at, random.i64(600..2 * 8 * 3600))?);
     Ok(applied)
 }
