@@ -158,8 +158,12 @@ pub async fn check(config: &Config, args: &DatabaseArgs) -> Result<bool> {
     let store = open_store(&args.database).await?;
     let service = service(config, store)?;
     let report = service.check().await?;
-    for difference in &report.differences {
+    const SHOWN: usize = 50;
+    for difference in report.differences.iter().take(SHOWN) {
         println!("{difference}");
+    }
+    if report.differences.len() > SHOWN {
+        println!("... ({} more)", report.differences.len() - SHOWN);
     }
     if report.differences.is_empty() {
         println!(

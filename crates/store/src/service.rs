@@ -121,6 +121,12 @@ pub struct Service {
     engine: Arc<WorkingTime>,
 }
 
+/// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
+/// events gives, so finer parts are dropped before anything is decided.
+fn stored_precision(at: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
+}
+
 fn not_found(what: String) -> StoreError {
     StoreError::NotFound(what)
 }
@@ -148,6 +154,7 @@ impl Service {
         actor: &str,
         at: Timestamp,
     ) -> StoreResult<(StoredDossier, bool)> {
+        let at = stored_precision(at);
         let day = dossier::local_day(at);
         let unit = self
             .store
@@ -210,6 +217,7 @@ impl Service {
         channel: Channel,
         at: Timestamp,
     ) -> StoreResult<StoredDossier> {
+        let at = stored_precision(at);
         let to_unit_id = match &transition {
             Transition::Transfer { to_unit } => Some(
                 self.store
@@ -272,12 +280,9 @@ impl Service {
                 match state {
                     Some(state) if state == stored.state => {}
                     Some(state) => differences.push(format!(
-                        "{}: stored state differs from the event log: stored {} v{}, recomputed {} v{}",
+                        "{}: stored state differs from the event log in {}",
                         stored.state.code,
-                        stored.state.status.as_str(),
-                        stored.state.version,
-                        state.status.as_str(),
-                        state.version
+                        differing_fields(&stored.state, &state)
                     )),
                     None => differences.push(format!("{}: no events", stored.state.code)),
                 }
@@ -300,6 +305,23 @@ pub struct CheckReport {
     /// Differences between the stored projections/statistics and the recount (empty when
     /// consistent).
     pub differences: Vec<String>,
+}
+
+/// The names and values of the fields in which two states differ.
+fn differing_fields(stored: &DossierState, recomputed: &DossierState) -> String {
+    let (Ok(serde_json::Value::Object(stored)), Ok(serde_json::Value::Object(recomputed))) =
+        (serde_json::to_value(stored), serde_json::to_value(recomputed))
+    else {
+        return "an unreadable state".to_owned();
+    };
+    stored
+        .iter()
+        .filter(|(key, value)| recomputed.get(*key) != Some(*value))
+        .map(|(key, value)| {
+            format!("{key} (stored {value}, recomputed {})", recomputed.get(key).unwrap_or(&serde_json::Value::Null))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn diff_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug + Default>(
