@@ -197,6 +197,76 @@ async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str) -> Re
     Ok(())
 }
 
+/// `motcua simulate`: dossiers spread over working days of the period, through the bulk path,
+/// into a database without dossiers (the catalogue is imported when missing).
+pub async fn simulate(
+    config: &Config,
+    args: &DatabaseArgs,
+    dossiers: u64,
+    from: &str,
+    to: &str,
+    seed: u64,
+) -> Result<()> {
+    let parse = |text: &str, name: &str| -> Result<jiff::civil::Date> {
+        Ok(text.parse::<jiff::civil::Date>().ok().filter(|_| text.len() == 10).ok_or_else(|| {
+            InputError(format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"))
+        })?)
+    };
+    let (from, to) = (parse(from, "--from")?, parse(to, "--to")?);
+    if from > to || dossiers == 0 {
+        return Err(InputError(
+            "cần --from ≤ --to và --dossiers > 0 / needs --from ≤ --to and --dossiers > 0".to_owned(),
+        )
+        .into());
+    }
+    let store = open_store(&args.database).await?;
+    if store.dossier_count().await? > 0 {
+        return Err(InputError("cơ sở dữ liệu đã có hồ sơ; mô phỏng cần cơ sở dữ liệu trống / the database already has dossiers; simulate needs an empty one".to_owned()).into());
+    }
+    if store.known_structures().await?.is_empty() {
+        let texts: Vec<(String, String)> =
+            HCMC_CATALOGUE.iter().map(|(label, text)| ((*label).to_owned(), (*text).to_owned())).collect();
+        let catalog = parse_catalogues(store.known_structures().await?, &texts)?;
+        store.import_catalog(&catalog).await?;
+    }
+    let service = service(config, store)?;
+    let calendar = calendar::CivilCalendar::builtin()?;
+    let mut working_days = 0_u64;
+    let mut day = from;
+    while day <= to {
+        working_days += u64::from(calendar.is_working_day(day)?);
+        day = day.tomorrow()?;
+    }
+    let per_working_day = (dossiers / working_days.max(1)).max(1) as usize;
+    let end = to.at(23, 59, 59, 0).to_zoned(calendar::ho_chi_minh_time_zone())?.timestamp();
+    let plan = motcua::simulation::Plan { from, to, per_working_day, seed, now: end.min(jiff::Timestamp::now()) };
+    let started = std::time::Instant::now();
+    let mut writer = motcua::simulation::Writer::Bulk(motcua::simulation::BulkWriter::new(service.clone(), 5_000));
+    let mut last = std::time::Instant::now();
+    let summary = motcua::simulation::run(&service, &mut writer, &plan, |done, total| {
+        if last.elapsed().as_secs_f64() >= 1.0 || done == total {
+            last = std::time::Instant::now();
+            let fraction = done as f64 / total.max(1) as f64;
+            let elapsed = started.elapsed().as_secs_f64();
+            let eta = if fraction > 0.0 { elapsed / fraction - elapsed } else { 0.0 };
+            eprint!("\r  {:5.1}%  {:.0} s elapsed, ETA {:.0} s   ", fraction * 100.0, elapsed, eta);
+        }
+    })
+    .await?;
+    if let motcua::simulation::Writer::Bulk(bulk) = &mut writer {
+        bulk.flush().await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!();
+    println!(
+        "đã mô phỏng / simulated {} hồ sơ / dossiers and {} chuyển bước / transitions in {elapsed:.1} s ({:.0} dossiers/s)",
+        summary.dossiers,
+        summary.transitions,
+        summary.dossiers as f64 / elapsed
+    );
+    Ok(())
+}
+
 /// `motcua demo`: a fresh database with the HCMC catalogue and a simulated few months.
 pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: bool, per_day: usize) -> Result<()> {
     let started = std::time::Instant::now();
@@ -221,17 +291,13 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
     let now = jiff::Timestamp::now();
     let today = domain::dossier::local_day(now);
     let from = today.checked_sub(jiff::Span::new().days(91))?;
-    let plan = crate::simulation::Plan { from, to: today, per_working_day: per_day, seed: 20_261_129, now };
+    let plan = motcua::simulation::Plan { from, to: today, per_working_day: per_day, seed: 20_261_129, now };
     println!("mô phỏng / simulating {from} .. {today}, ~{per_day} hồ sơ mỗi ngày làm việc / dossiers per working day");
-    let mut last_shown = 0;
-    let summary = crate::simulation::run(&service, &plan, |done, total| {
-        let percent = done * 100 / total.max(1);
-        if percent >= last_shown + 10 {
-            last_shown = percent;
-            eprintln!("  {percent}% ({:.0} s)", started.elapsed().as_secs_f64());
-        }
-    })
-    .await?;
+    let mut writer = motcua::simulation::Writer::Bulk(motcua::simulation::BulkWriter::new(service.clone(), 2_000));
+    let summary = motcua::simulation::run(&service, &mut writer, &plan, |_, _| {}).await?;
+    if let motcua::simulation::Writer::Bulk(bulk) = &mut writer {
+        bulk.flush().await?;
+    }
     println!(
         "đã tạo / created {} hồ sơ / dossiers, {} chuyển bước / transitions in {:.1} s",
         summary.dossiers,

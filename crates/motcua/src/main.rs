@@ -4,7 +4,6 @@
 mod calendar_cli;
 mod config;
 mod db_cli;
-mod simulation;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +64,23 @@ enum Command {
         /// Số hồ sơ mỗi ngày làm việc / dossiers per working day, city-wide.
         #[arg(long, default_value_t = 150)]
         per_day: usize,
+    },
+    /// Mô phỏng hồ sơ (đường ghi hàng loạt) / simulate dossiers into an empty database (bulk path).
+    Simulate {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+        /// Số hồ sơ / number of dossiers (about).
+        #[arg(long)]
+        dossiers: u64,
+        /// Từ ngày / first day (YYYY-MM-DD).
+        #[arg(long, allow_hyphen_values = true)]
+        from: String,
+        /// Đến ngày / last day (YYYY-MM-DD).
+        #[arg(long, allow_hyphen_values = true)]
+        to: String,
+        /// Hạt giống / seed (same seed, same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Báo cáo kỳ / the period report of a unit.
     Stats {
@@ -175,6 +191,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing();
             let database = db_cli::DatabaseArgs { database: database.database };
             runtime()?.block_on(db_cli::demo(&config, &database, &listen, no_serve, per_day))
+        }
+        Command::Simulate { database, dossiers, from, to, seed } => {
+            runtime()?.block_on(db_cli::simulate(&config, &database, dossiers, &from, &to, seed))
         }
         Command::Stats { database, unit, from, to, format } => {
             runtime()?.block_on(db_cli::stats(&config, &database, &unit, &from, &to, &format))

@@ -4,16 +4,158 @@
 //! budgets with a late tail calibrated to HCMC's published figures (about 98–99% on time),
 //! intake refusals and supplements, supplements after appraisal, apologies, withdrawals.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
 use calendar::CivilCalendar;
-use domain::catalog::{Level, Procedure, StepUnit, UnitKind};
-use domain::dossier::{Channel, Outcome, Transition};
+use domain::catalog::{Code, Level, Procedure, StepUnit, UnitKind};
+use domain::dossier::{self, Channel, Context, NewDossier, Outcome, Transition};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use store::service::{Service, SubmitRequest};
-use store::{Applicant, UnitRecord};
+use store::service::{Service, SubmitRequest, add_increments, increments, stored_precision};
+use store::{Applicant, BulkBatch, BulkDossier, UnitRecord, day_number};
+
+/// Where simulated dossiers go: through the service one write at a time (as the API does), or
+/// computed in memory with the same domain functions and written in large batches.
+pub enum Writer<'a> {
+    /// One transaction per event, through [`Service`].
+    Service(&'a Service),
+    /// In memory, flushed in batches.
+    Bulk(BulkWriter),
+}
+
+/// The bulk path: the same `submit`, `decide_event`, `fold` and `increments` as the service, with
+/// code sequences kept in memory (so it needs a database without dossiers).
+pub struct BulkWriter {
+    service: Service,
+    batch: BulkBatch,
+    sequences: HashMap<(i64, Date), u32>,
+    current: Option<(BulkDossier, Arc<Procedure>)>,
+    batch_size: usize,
+    /// Dossiers written so far.
+    pub written: u64,
+}
+
+impl BulkWriter {
+    /// A bulk writer flushing every `batch_size` dossiers.
+    pub fn new(service: Service, batch_size: usize) -> BulkWriter {
+        BulkWriter {
+            service,
+            batch: BulkBatch::default(),
+            sequences: HashMap::new(),
+            current: None,
+            batch_size,
+            written: 0,
+        }
+    }
+
+    async fn close_current(&mut self) -> Result<()> {
+        if let Some((dossier, _)) = self.current.take() {
+            self.batch.dossiers.push(dossier);
+            if self.batch.dossiers.len() >= self.batch_size {
+                self.flush().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending.
+    pub async fn flush(&mut self) -> Result<()> {
+        if let Some((dossier, _)) = self.current.take() {
+            self.batch.dossiers.push(dossier);
+        }
+        if self.batch.dossiers.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.service.store().bulk_insert(&batch).await?;
+        self.written += batch.dossiers.len() as u64;
+        Ok(())
+    }
+
+    async fn submit(
+        &mut self,
+        unit: &UnitRecord,
+        procedure: Arc<Procedure>,
+        channel: Channel,
+        applicant: Applicant,
+        at: Timestamp,
+    ) -> Result<String> {
+        self.close_current().await?;
+        let at = stored_precision(at);
+        let day = dossier::local_day(at);
+        let sequence = self.sequences.entry((unit.id, day)).or_insert(0);
+        *sequence += 1;
+        let unit_code = Code::parse(&unit.code).map_err(anyhow::Error::msg)?;
+        let code = domain::code::dossier_code(&unit_code, day, *sequence);
+        self.batch.sequences.insert((unit.id, day_number(day)), i64::from(*sequence));
+        let new =
+            NewDossier { receiving_unit: unit_code, procedure: procedure.code.clone(), channel, idempotency_key: None };
+        let (state, event) = dossier::submit(&new, &code, &procedure, "simulation", at)?;
+        add_increments(&mut self.batch.aggregates, &increments(unit.id, None, &state, &event));
+        let dossier = BulkDossier { unit_id: unit.id, current_unit_id: unit.id, state, events: vec![event], applicant };
+        self.current = Some((dossier, procedure));
+        Ok(code)
+    }
+
+    fn transition(&mut self, transition: Transition, channel: Channel, at: Timestamp) -> Result<()> {
+        let at = stored_precision(at);
+        let Some((dossier, procedure)) = self.current.as_mut() else {
+            anyhow::bail!("no dossier in progress");
+        };
+        let context = Context { engine: self.service.engine(), procedure, actor: "simulation", at, channel };
+        let event = dossier::decide_event(&dossier.state, &transition, &context)?;
+        let after = dossier::fold(Some(&dossier.state), &event)?;
+        add_increments(&mut self.batch.aggregates, &increments(dossier.unit_id, Some(&dossier.state), &after, &event));
+        dossier.state = after;
+        dossier.events.push(event);
+        Ok(())
+    }
+}
+
+impl Writer<'_> {
+    async fn submit(
+        &mut self,
+        service: &Service,
+        unit: &UnitRecord,
+        procedure: &Arc<Procedure>,
+        channel: Channel,
+        applicant: Applicant,
+        at: Timestamp,
+    ) -> Result<String> {
+        match self {
+            Writer::Service(_) => {
+                let request = SubmitRequest {
+                    unit_code: unit.code.clone(),
+                    procedure_code: procedure.code.to_string(),
+                    channel,
+                    idempotency_key: None,
+                    applicant,
+                };
+                Ok(service.submit(request, "simulation", at).await?.0.state.code)
+            }
+            Writer::Bulk(bulk) => bulk.submit(unit, procedure.clone(), channel, applicant, at).await,
+        }
+    }
+
+    async fn transition(
+        &mut self,
+        service: &Service,
+        code: &str,
+        transition: Transition,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Result<()> {
+        match self {
+            Writer::Service(_) => {
+                service.transition(code, None, transition, "simulation", channel, at).await?;
+                Ok(())
+            }
+            Writer::Bulk(bulk) => bulk.transition(transition, channel, at),
+        }
+    }
+}
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -53,7 +195,12 @@ fn pick<'a, T>(random: &mut fastrand::Rng, items: &'a [T]) -> Option<&'a T> {
 }
 
 /// Runs the simulation.
-pub async fn run(service: &Service, plan: &Plan, mut progress: impl FnMut(u64, u64)) -> Result<Summary> {
+pub async fn run(
+    service: &Service,
+    writer: &mut Writer<'_>,
+    plan: &Plan,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Summary> {
     let calendar = CivilCalendar::builtin()?;
     let store = service.store().clone();
     let units = store.list_units(plan.to).await?;
@@ -76,8 +223,12 @@ pub async fn run(service: &Service, plan: &Plan, mut progress: impl FnMut(u64, u
             let arrivals = ((plan.per_working_day as f64) * factor * (0.8 + 0.4 * random.f64())).round() as usize;
             for _ in 0..arrivals {
                 let Some(procedure) = pick(&mut random, &procedures).cloned() else { break };
-                summary.transitions += simulate_dossier(service, plan, &pools, &procedure, day, &mut random).await?;
-                summary.dossiers += 1;
+                if let Some(transitions) =
+                    simulate_dossier(service, writer, plan, &pools, &procedure, day, &mut random).await?
+                {
+                    summary.dossiers += 1;
+                    summary.transitions += transitions;
+                }
             }
         }
         progress((day - plan.from).get_days() as u64, total_days);
@@ -105,14 +256,15 @@ fn unit_for(pools: &Pools, procedure: &Procedure, random: &mut fastrand::Rng) ->
 
 async fn simulate_dossier(
     service: &Service,
+    writer: &mut Writer<'_>,
     plan: &Plan,
     pools: &Pools,
     procedure: &Procedure,
     day: Date,
     random: &mut fastrand::Rng,
-) -> Result<u64> {
+) -> Result<Option<u64>> {
     let engine = service.engine();
-    let Some(unit) = unit_for(pools, procedure, random) else { return Ok(0) };
+    let Some(unit) = unit_for(pools, procedure, random) else { return Ok(None) };
     let channel = match random.f64() {
         share if share < 0.55 => Channel::Online,
         share if share < 0.93 => Channel::Counter,
@@ -131,28 +283,23 @@ async fn simulate_dossier(
         }
     };
     if submitted > plan.now {
-        return Ok(0);
+        return Ok(None);
     }
     let name = format!("{} {}", SURNAMES[random.usize(..SURNAMES.len())], GIVEN[random.usize(..GIVEN.len())]);
-    let request = SubmitRequest {
-        unit_code: unit.code.clone(),
-        procedure_code: procedure.code.to_string(),
-        channel,
-        idempotency_key: None,
-        applicant: Applicant { name, ..Applicant::default() },
-    };
-    let (dossier, _) = service.submit(request, "simulation", submitted).await?;
-    let code = dossier.state.code;
+    let procedure = Arc::new(procedure.clone());
+    let code = writer
+        .submit(service, &unit, &procedure, channel, Applicant { name, ..Applicant::default() }, submitted)
+        .await?;
     let mut applied = 0_u64;
     let mut at = submitted;
     macro_rules! step {
         ($transition:expr, $at:expr) => {{
             let instant: Timestamp = $at;
             if instant > plan.now {
-                return Ok(applied);
+                return Ok(Some(applied));
             }
             at = instant;
-            service.transition(&code, None, $transition, "simulation", channel, at).await?;
+            writer.transition(service, &code, $transition, channel, at).await?;
             applied += 1;
         }};
     }
@@ -164,7 +311,7 @@ async fn simulate_dossier(
             Transition::RefuseIntake { reason: "Không thuộc thẩm quyền".to_owned() },
             engine.add_office_seconds(at, check_delay)?
         );
-        return Ok(applied);
+        return Ok(Some(applied));
     }
     if roll < 0.05 {
         step!(
@@ -178,7 +325,7 @@ async fn simulate_dossier(
             Transition::Withdraw { reason: "Người nộp rút hồ sơ".to_owned() },
             engine.add_office_seconds(at, check_delay)?
         );
-        return Ok(applied);
+        return Ok(Some(applied));
     }
     step!(Transition::Accept, engine.add_office_seconds(at, check_delay)?);
     let limit = procedure.time_limit.to_time_limit()?;
@@ -229,5 +376,5 @@ async fn simulate_dossier(
     let reason = (outcome == Outcome::Refused).then(|| "Không đủ điều kiện theo quy định".to_owned());
     step!(Transition::Decide { outcome, reason }, at);
     step!(Transition::ReturnResult, engine.add_office_seconds(at, random.i64(600..2 * 8 * 3600))?);
-    Ok(applied)
+    Ok(Some(applied))
 }

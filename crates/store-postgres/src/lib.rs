@@ -15,11 +15,12 @@ use domain::dossier::{self, Channel, DossierState, Event};
 use domain::stats::PeriodSums;
 use jiff::civil::Date;
 use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, Transaction};
 use store::service::{Increment, increments};
 use store::{
-    Aggregates, Applicant, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite, StatsQuery,
-    StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number, instant_of, micros,
+    Aggregates, Applicant, BulkBatch, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite,
+    StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number,
+    instant_of, micros,
 };
 
 /// The PostgreSQL store.
@@ -798,6 +799,17 @@ impl Store for PostgresStore {
         tx.commit().await.map_err(database)?;
         Ok(aggregates)
     }
+
+    async fn dossier_count(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM dossiers").fetch_one(&self.pool).await.map_err(database)?;
+        row.try_get("n").map_err(database)
+    }
+
+    async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        bulk_write(&mut tx, batch).await?;
+        tx.commit().await.map_err(database)
+    }
 }
 
 async fn insert_dossier(connection: &mut PgConnection, unit_id: i64, state: &DossierState) -> StoreResult<()> {
@@ -850,6 +862,154 @@ async fn update_dossier(
     .map_err(database)?;
     if result.rows_affected() != 1 {
         return Err(StoreError::Conflict { expected: previous_version, actual: state.version });
+    }
+    Ok(())
+}
+
+/// Rows per multi-row INSERT (13 columns × 1,000 rows stays under PostgreSQL's 65,535 parameters).
+const BULK_ROWS: usize = 1_000;
+
+async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) -> StoreResult<()> {
+    for chunk in batch.dossiers.chunks(BULK_ROWS) {
+        let mut states = Vec::with_capacity(chunk.len());
+        for dossier in chunk {
+            states.push(serde_json::to_string(&dossier.state).map_err(json_error)?);
+        }
+        let mut builder = QueryBuilder::<Postgres>::new(
+            "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, version, \
+             submitted_at, legal_due, appointment, state) ",
+        );
+        builder.push_values(chunk.iter().zip(&states), |mut row, (dossier, state_json)| {
+            let state = &dossier.state;
+            row.push_bind(dossier.unit_id)
+                .push_bind(&state.code)
+                .push_bind(dossier.current_unit_id)
+                .push_bind(state.procedure.as_str())
+                .push_bind(i64::from(state.procedure_version))
+                .push_bind(&state.field)
+                .push_bind(state.channel.as_str())
+                .push_bind(state.status.as_str())
+                .push_bind(state.version)
+                .push_bind(micros(state.submitted_at))
+                .push_bind(optional_micros(state.legal_due))
+                .push_bind(optional_micros(state.appointment))
+                .push_bind(state_json);
+        });
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+        let mut builder = QueryBuilder::<Postgres>::new(
+            "INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) ",
+        );
+        builder.push_values(chunk, |mut row, dossier| {
+            let applicant = &dossier.applicant;
+            row.push_bind(dossier.unit_id)
+                .push_bind(&dossier.state.code)
+                .push_bind(&applicant.name)
+                .push_bind(&applicant.id_number)
+                .push_bind(&applicant.phone)
+                .push_bind(&applicant.email)
+                .push_bind(&applicant.address);
+        });
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+    }
+    let events: Vec<(i64, &str, &Event, String)> = batch
+        .dossiers
+        .iter()
+        .flat_map(|dossier| {
+            dossier
+                .events
+                .iter()
+                .map(move |event| (dossier.unit_id, dossier.state.code.as_str(), event, event.payload.to_string()))
+        })
+        .collect();
+    for chunk in events.chunks(BULK_ROWS) {
+        let mut builder = QueryBuilder::<Postgres>::new(
+            "INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) ",
+        );
+        builder.push_values(chunk, |mut row, (unit_id, code, event, payload)| {
+            row.push_bind(*unit_id)
+                .push_bind(*code)
+                .push_bind(event.seq)
+                .push_bind(&event.kind)
+                .push_bind(&event.actor)
+                .push_bind(micros(event.at))
+                .push_bind(event.channel.as_str())
+                .push_bind(payload);
+        });
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+    }
+    let sequences: Vec<_> = batch.sequences.iter().collect();
+    for chunk in sequences.chunks(BULK_ROWS) {
+        let mut builder = QueryBuilder::<Postgres>::new("INSERT INTO code_sequences (unit_id, day, last) ");
+        builder.push_values(chunk, |mut row, ((unit_id, day), last)| {
+            row.push_bind(*unit_id).push_bind(*day).push_bind(**last);
+        });
+        builder.push(" ON CONFLICT (unit_id, day) DO UPDATE SET last = GREATEST(code_sequences.last, excluded.last)");
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+    }
+    let aggregates = &batch.aggregates;
+    let daily: Vec<_> = aggregates.daily.iter().collect();
+    let columns = DAILY_COUNTERS.join(", ");
+    let updates: Vec<String> =
+        DAILY_COUNTERS.iter().map(|column| format!("{column} = stat_daily.{column} + excluded.{column}")).collect();
+    for chunk in daily.chunks(BULK_ROWS / 2) {
+        let mut builder = QueryBuilder::<Postgres>::new(format!(
+            "INSERT INTO stat_daily (unit_id, procedure, field, day, {columns}) "
+        ));
+        builder.push_values(chunk, |mut row, ((unit_id, procedure, field, day), counters)| {
+            row.push_bind(*unit_id).push_bind(procedure).push_bind(field).push_bind(*day);
+            for counter in counters.iter() {
+                row.push_bind(*counter);
+            }
+        });
+        builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+    }
+    let opened: Vec<_> = aggregates.due_opened.iter().collect();
+    for chunk in opened.chunks(BULK_ROWS) {
+        let mut builder =
+            QueryBuilder::<Postgres>::new("INSERT INTO stat_due_opened (unit_id, procedure, field, due_day, n) ");
+        builder.push_values(chunk, |mut row, ((unit_id, procedure, field, day), n)| {
+            row.push_bind(*unit_id).push_bind(procedure).push_bind(field).push_bind(*day).push_bind(**n);
+        });
+        builder
+            .push(" ON CONFLICT (unit_id, due_day, procedure, field) DO UPDATE SET n = stat_due_opened.n + excluded.n");
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+    }
+    let closed: Vec<_> = aggregates.due_closed.iter().collect();
+    for chunk in closed.chunks(BULK_ROWS) {
+        let mut builder = QueryBuilder::<Postgres>::new(
+            "INSERT INTO stat_due_closed (unit_id, procedure, field, close_day, due_day, n) ",
+        );
+        builder.push_values(chunk, |mut row, ((unit_id, procedure, field, close_day, due_day), n)| {
+            row.push_bind(*unit_id)
+                .push_bind(procedure)
+                .push_bind(field)
+                .push_bind(*close_day)
+                .push_bind(*due_day)
+                .push_bind(**n);
+        });
+        builder.push(" ON CONFLICT (unit_id, close_day, due_day, procedure, field) DO UPDATE SET n = stat_due_closed.n + excluded.n");
+        builder.build().execute(&mut **tx).await.map_err(database)?;
+    }
+    let steps: Vec<_> = aggregates.steps.iter().collect();
+    for chunk in steps.chunks(BULK_ROWS) {
+        let mut builder = QueryBuilder::<Postgres>::new(
+            "INSERT INTO stat_steps (unit_id, procedure, step, day, count, spent_seconds, over_budget) ",
+        );
+        builder.push_values(chunk, |mut row, ((unit_id, procedure, step, day), (count, spent, over))| {
+            row.push_bind(*unit_id)
+                .push_bind(procedure)
+                .push_bind(i64::from(*step))
+                .push_bind(*day)
+                .push_bind(*count)
+                .push_bind(*spent)
+                .push_bind(*over);
+        });
+        builder.push(
+            " ON CONFLICT (unit_id, procedure, step, day) DO UPDATE SET count = stat_steps.count + excluded.count, \
+             spent_seconds = stat_steps.spent_seconds + excluded.spent_seconds, over_budget = stat_steps.over_budget + excluded.over_budget",
+        );
+        builder.build().execute(&mut **tx).await.map_err(database)?;
     }
     Ok(())
 }

@@ -223,6 +223,34 @@ pub struct NewDossierWrite<'a> {
     pub build: BuildDossier<'a>,
 }
 
+/// A dossier computed in memory through the domain rules (the simulation's bulk path): its final
+/// projection and every event, exactly as the one-by-one path would have written them.
+#[derive(Debug, Clone)]
+pub struct BulkDossier {
+    /// Receiving unit id.
+    pub unit_id: i64,
+    /// Current unit id.
+    pub current_unit_id: i64,
+    /// Final projection.
+    pub state: DossierState,
+    /// Every event.
+    pub events: Vec<Event>,
+    /// Personal data.
+    pub applicant: Applicant,
+}
+
+/// A batch for [`Store::bulk_insert`]: dossiers, the sum of their statistics increments, and
+/// the highest code sequence used per unit and day.
+#[derive(Debug, Clone, Default)]
+pub struct BulkBatch {
+    /// Dossiers.
+    pub dossiers: Vec<BulkDossier>,
+    /// Their statistics, summed (added to what is stored).
+    pub aggregates: Aggregates,
+    /// `(unit_id, day) → last sequence` (stored as the maximum with what is there).
+    pub sequences: BTreeMap<(i64, i32), i64>,
+}
+
 /// The storage interface. Every write is one transaction: the event is appended together with
 /// the projection and the statistics it changes, or nothing is written.
 #[async_trait]
@@ -272,6 +300,11 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>>;
     /// Every maintained aggregate.
     async fn aggregates(&self) -> StoreResult<Aggregates>;
+    /// Number of dossiers stored.
+    async fn dossier_count(&self) -> StoreResult<i64>;
+    /// Writes a batch computed in memory in one transaction (multi-row inserts). For loading
+    /// simulated data into a database whose codes it does not collide with.
+    async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()>;
 }
 
 /// Days since 1970-01-01 of a civil date (the stored form of days).

@@ -123,7 +123,7 @@ pub struct Service {
 
 /// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
 /// events gives, so finer parts are dropped before anything is decided.
-fn stored_precision(at: Timestamp) -> Timestamp {
+pub fn stored_precision(at: Timestamp) -> Timestamp {
     Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
 }
 

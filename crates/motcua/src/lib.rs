@@ -1,0 +1,3 @@
+//! The parts of the `motcua` program that tests and benchmarks use too.
+
+pub mod simulation;
