@@ -231,13 +231,17 @@ pub async fn simulate(
     }
     let service = service(config, store)?;
     let calendar = calendar::CivilCalendar::builtin()?;
-    let mut working_days = 0_u64;
+    // Working days weighted like the simulation's arrivals (the last five days of a month get 30%
+    // more), so that about `dossiers` arrive in all.
+    let mut weighted_days = 0.0_f64;
     let mut day = from;
     while day <= to {
-        working_days += u64::from(calendar.is_working_day(day)?);
+        if calendar.is_working_day(day)? {
+            weighted_days += if day.last_of_month().day() - day.day() < 5 { 1.3 } else { 1.0 };
+        }
         day = day.tomorrow()?;
     }
-    let per_working_day = (dossiers / working_days.max(1)).max(1) as usize;
+    let per_working_day = ((dossiers as f64 / weighted_days.max(1.0)).round() as usize).max(1);
     let end = to.at(23, 59, 59, 0).to_zoned(calendar::ho_chi_minh_time_zone())?.timestamp();
     let plan = motcua::simulation::Plan { from, to, per_working_day, seed, now: end.min(jiff::Timestamp::now()) };
     let started = std::time::Instant::now();
