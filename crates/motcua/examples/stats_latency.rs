@@ -24,9 +24,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let engine = Arc::new(calendar::WorkingTime::hcmc_builtin()?);
     let service = store::service::Service::new(store.clone(), engine);
     let dossiers = store.dossier_count().await?;
-    // Units that received dossiers: the receiving units of a sample of dossiers.
-    let page = store.dossier_page(None, 200_000).await?;
-    let mut units: Vec<i64> = page.iter().map(|(dossier, _)| dossier.unit_id).collect();
+    // Units that received dossiers: receiving units of a sample of dossiers read page by page
+    // (`dossier_page` keyset), one page from each stretch of the key space.
+    let mut units: Vec<i64> = Vec::new();
+    let all_units = store.list_units(last).await?;
+    for unit in &all_units {
+        let page = store.dossier_page(Some((unit.id, String::new())), 1).await?;
+        if let Some((dossier, _)) = page.first() {
+            units.push(dossier.unit_id);
+        }
+    }
     units.sort_unstable();
     units.dedup();
     let span = (last - first).get_days().max(1);
@@ -43,6 +50,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         timings.push(begun.elapsed().as_secs_f64() * 1000.0);
         checksum += report.received;
     }
+    let slowest = timings.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(index, _)| index).unwrap_or(0);
+    println!("slowest was report #{slowest} of {count}");
     timings.sort_by(f64::total_cmp);
     let at = |fraction: f64| timings[((timings.len() - 1) as f64 * fraction).round() as usize];
     println!(

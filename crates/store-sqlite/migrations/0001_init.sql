@@ -1,6 +1,8 @@
 -- motcua schema, version 1 (SQLite). Instants: BIGINT microseconds since the Unix epoch (UTC).
 -- Days: INTEGER day numbers since 1970-01-01 (civil dates in Asia/Ho_Chi_Minh).
--- Large tables are keyed by (unit_id, ...) so they can be distributed by unit later.
+-- Large tables are keyed by (unit_id, ...) so they can be distributed by unit later. Tables read
+-- by key ranges (events of a dossier, statistics of a unit over days) are WITHOUT ROWID, i.e.
+-- stored in their primary key's order, so a range is one sequential read.
 
 CREATE TABLE structures (
     id TEXT PRIMARY KEY,
@@ -40,7 +42,7 @@ CREATE TABLE code_sequences (
     day INTEGER NOT NULL,
     last INTEGER NOT NULL,
     PRIMARY KEY (unit_id, day)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE dossiers (
     unit_id INTEGER NOT NULL,
@@ -70,14 +72,14 @@ CREATE TABLE applicants (
     email TEXT,
     address TEXT,
     PRIMARY KEY (unit_id, code)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE intake_keys (
     unit_id INTEGER NOT NULL,
     key TEXT NOT NULL,
     code TEXT NOT NULL,
     PRIMARY KEY (unit_id, key)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE events (
     unit_id INTEGER NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE events (
     channel TEXT NOT NULL,
     payload TEXT NOT NULL,
     PRIMARY KEY (unit_id, code, seq)
-);
+) WITHOUT ROWID;
 -- The event log is append-only.
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
@@ -109,7 +111,7 @@ CREATE TABLE stat_daily (
     returned INTEGER NOT NULL DEFAULT 0,
     withdrawn INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (unit_id, day, procedure, field)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE stat_due_opened (
     unit_id INTEGER NOT NULL,
@@ -118,7 +120,7 @@ CREATE TABLE stat_due_opened (
     field TEXT NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (unit_id, due_day, procedure, field)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE stat_due_closed (
     unit_id INTEGER NOT NULL,
@@ -128,7 +130,7 @@ CREATE TABLE stat_due_closed (
     field TEXT NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (unit_id, close_day, due_day, procedure, field)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE stat_steps (
     unit_id INTEGER NOT NULL,
@@ -139,4 +141,4 @@ CREATE TABLE stat_steps (
     spent_seconds INTEGER NOT NULL,
     over_budget INTEGER NOT NULL,
     PRIMARY KEY (unit_id, procedure, step, day)
-);
+) WITHOUT ROWID;

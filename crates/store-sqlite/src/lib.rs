@@ -1,6 +1,7 @@
-//! The SQLite backend: the embedded default. WAL journal, one writer connection (writes are
-//! serialised in the process and start with `BEGIN IMMEDIATE`, so they never fail with
-//! SQLITE_BUSY half-way) and a pool of readers.
+//! The SQLite backend: the embedded default. WAL journal with `synchronous=FULL` (a commit is on
+//! disk before it is acknowledged, so an accepted dossier survives a power loss, not only a crash),
+//! one writer connection (writes are serialised in the process and start with `BEGIN IMMEDIATE`,
+//! so they never fail with SQLITE_BUSY half-way) and a pool of readers.
 
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
@@ -43,7 +44,7 @@ impl SqliteStore {
             .map_err(database)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let writer =
