@@ -22,7 +22,7 @@ pub enum Writer<'a> {
     /// One transaction per event, through [`Service`].
     Service(&'a Service),
     /// In memory, flushed in batches.
-    Bulk(BulkWriter),
+    Bulk(Box<BulkWriter>),
 }
 
 /// The bulk path: the same `submit`, `decide_event`, `fold` and `increments` as the service, with
@@ -135,7 +135,7 @@ impl Writer<'_> {
                 };
                 Ok(service.submit(request, "simulation", at).await?.0.state.code)
             }
-            Writer::Bulk(bulk) => bulk.submit(unit, procedure.clone(), channel, applicant, at).await,
+            Writer::Bulk(bulk) => bulk.as_mut().submit(unit, procedure.clone(), channel, applicant, at).await,
         }
     }
 

@@ -31,7 +31,7 @@ async fn bulk_path_equals_service_path() {
     let summary_service =
         run(&one_by_one, &mut Writer::Service(&one_by_one), &plan, |_, _| {}).await.expect("service path");
     let (bulk_service, second_path) = fresh("bulk").await;
-    let mut bulk = Writer::Bulk(BulkWriter::new(bulk_service.clone(), 37));
+    let mut bulk = Writer::Bulk(Box::new(BulkWriter::new(bulk_service.clone(), 37)));
     let summary_bulk = run(&bulk_service, &mut bulk, &plan, |_, _| {}).await.expect("bulk path");
     if let Writer::Bulk(writer) = &mut bulk {
         writer.flush().await.expect("flush");
