@@ -245,7 +245,8 @@ pub async fn simulate(
     let end = to.at(23, 59, 59, 0).to_zoned(calendar::ho_chi_minh_time_zone())?.timestamp();
     let plan = motcua::simulation::Plan { from, to, per_working_day, seed, now: end.min(jiff::Timestamp::now()) };
     let started = std::time::Instant::now();
-    let mut writer = motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 5_000)));
+    let mut writer =
+        motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 5_000)));
     let mut last = std::time::Instant::now();
     let summary = motcua::simulation::run(&service, &mut writer, &plan, |done, total| {
         if last.elapsed().as_secs_f64() >= 1.0 || done == total {
@@ -297,7 +298,8 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
     let from = today.checked_sub(jiff::Span::new().days(91))?;
     let plan = motcua::simulation::Plan { from, to: today, per_working_day: per_day, seed: 20_261_129, now };
     println!("mô phỏng / simulating {from} .. {today}, ~{per_day} hồ sơ mỗi ngày làm việc / dossiers per working day");
-    let mut writer = motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 2_000)));
+    let mut writer =
+        motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 2_000)));
     let summary = motcua::simulation::run(&service, &mut writer, &plan, |_, _| {}).await?;
     if let motcua::simulation::Writer::Bulk(bulk) = &mut writer {
         bulk.flush().await?;

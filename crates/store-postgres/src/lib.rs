@@ -416,9 +416,9 @@ impl Store for PostgresStore {
         rows.iter().map(procedure_of).collect()
     }
 
-    async fn create_dossier(&self, write: NewDossierWrite<'_>) -> StoreResult<(StoredDossier, bool)> {
+    async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
         let mut tx = self.begin().await?;
-        if let Some(key) = write.idempotency_key {
+        if let Some(key) = write.idempotency_key.as_deref() {
             let existing = sqlx::query(DOSSIER_BY_KEY)
                 .bind(write.unit_id)
                 .bind(key)
@@ -447,7 +447,7 @@ impl Store for PostgresStore {
         )?;
         let sequence = u32::try_from(sequence)
             .map_err(|_| StoreError::Database(format!("dossier sequence out of range: {sequence}")))?;
-        let unit_code = domain::catalog::Code::parse(write.unit_code).map_err(StoreError::Database)?;
+        let unit_code = domain::catalog::Code::parse(&write.unit_code).map_err(StoreError::Database)?;
         let code = domain::code::dossier_code(&unit_code, write.day, sequence);
         let (state, event) = (write.build)(&code)?;
         insert_dossier(&mut tx, write.unit_id, &state).await?;
@@ -468,7 +468,7 @@ impl Store for PostgresStore {
         .await
         .map_err(database)?;
         apply_increments(&mut tx, &increments(write.unit_id, None, &state, &event)).await?;
-        if let Some(key) = write.idempotency_key {
+        if let Some(key) = write.idempotency_key.as_deref() {
             let inserted = sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
                 .bind(write.unit_id)
                 .bind(key)
@@ -504,7 +504,7 @@ impl Store for PostgresStore {
         code: &str,
         expected_version: Option<i64>,
         current_unit_id: Option<i64>,
-        decide: DecideEvent<'_>,
+        decide: DecideEvent,
     ) -> StoreResult<StoredDossier> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1 FOR UPDATE")

@@ -13,20 +13,49 @@ use domain::catalog::{Catalog, Procedure, UnitKind};
 use domain::dossier::{self, Channel, DossierState, Event};
 use domain::stats::PeriodSums;
 use jiff::civil::Date;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, QueryBuilder, Row, SqlitePool, Transaction};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, ConnectOptions, QueryBuilder, Row, SqlitePool, Transaction};
 use store::service::{Increment, increments};
 use store::{
     Aggregates, Applicant, BulkBatch, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite,
     StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number,
     instant_of, micros,
 };
+use tokio::sync::{mpsc, oneshot};
 
 /// The SQLite store.
 pub struct SqliteStore {
+    /// Catalogue imports, bulk loads and migrations (rare, large transactions).
     writer: SqlitePool,
     reader: SqlitePool,
-    procedures: RwLock<HashMap<(String, u32), Arc<Procedure>>>,
+    /// Dossier writes go to the writer task, which commits them in groups.
+    jobs: mpsc::Sender<Job>,
+    procedures: ProcedureCache,
+}
+
+/// Immutable procedure versions by `(code, version)`.
+type ProcedureCache = Arc<RwLock<HashMap<(String, u32), Arc<Procedure>>>>;
+
+/// A dossier write for the writer task, with where to send its result.
+enum Job {
+    Create(Box<NewDossierWrite>, oneshot::Sender<StoreResult<(StoredDossier, bool)>>),
+    Apply(ApplyJob, oneshot::Sender<StoreResult<StoredDossier>>),
+}
+
+struct ApplyJob {
+    code: String,
+    expected_version: Option<i64>,
+    current_unit_id: Option<i64>,
+    decide: DecideEvent,
+}
+
+/// Most writes committed together.
+const GROUP_LIMIT: usize = 64;
+
+fn writer_gone() -> StoreError {
+    StoreError::Database("the SQLite writer task stopped".to_owned())
 }
 
 fn database(error: sqlx::Error) -> StoreError {
@@ -51,33 +80,18 @@ impl SqliteStore {
             SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(database)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
             .map_err(database)?;
-        Ok(SqliteStore { writer, reader, procedures: RwLock::new(HashMap::new()) })
+        let connection = options.connect().await.map_err(database)?;
+        let procedures: ProcedureCache = Arc::new(RwLock::new(HashMap::new()));
+        let (jobs, queue) = mpsc::channel(1_024);
+        tokio::spawn(writer_task(connection, queue, procedures.clone()));
+        Ok(SqliteStore { writer, reader, jobs, procedures })
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, sqlx::Sqlite>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(database)
-    }
-
-    async fn procedure_version(&self, code: &str, version: u32) -> StoreResult<Arc<Procedure>> {
-        let key = (code.to_owned(), version);
-        if let Some(found) = self.procedures.read().ok().and_then(|cache| cache.get(&key).cloned()) {
-            return Ok(found);
-        }
-        let row = sqlx::query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
-            .bind(code)
-            .bind(i64::from(version))
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(database)?
-            .ok_or_else(|| StoreError::NotFound(format!("thủ tục / procedure {code} v{version}")))?;
-        let procedure: Arc<Procedure> = Arc::new(serde_json::from_str(row.get::<&str, _>("body")).map_err(json_error)?);
-        if let Ok(mut cache) = self.procedures.write() {
-            cache.insert(key, procedure.clone());
-        }
-        Ok(procedure)
     }
 }
 
@@ -128,12 +142,7 @@ fn event_of(row: &SqliteRow) -> StoreResult<Event> {
 const UNIT_COLUMNS: &str =
     "u.id, u.structure, u.code, u.name, u.kind, u.parent_id, u.head, s.effective_from, s.effective_to";
 
-async fn insert_event(
-    tx: &mut Transaction<'static, sqlx::Sqlite>,
-    unit_id: i64,
-    code: &str,
-    event: &Event,
-) -> StoreResult<()> {
+async fn insert_event(tx: &mut SqliteConnection, unit_id: i64, code: &str, event: &Event) -> StoreResult<()> {
     sqlx::query("INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(unit_id)
         .bind(code)
@@ -143,13 +152,13 @@ async fn insert_event(
         .bind(micros(event.at))
         .bind(event.channel.as_str())
         .bind(event.payload.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(database)?;
     Ok(())
 }
 
-async fn apply_increments(tx: &mut Transaction<'static, sqlx::Sqlite>, increments: &[Increment]) -> StoreResult<()> {
+async fn apply_increments(tx: &mut SqliteConnection, increments: &[Increment]) -> StoreResult<()> {
     for increment in increments {
         match increment {
             Increment::Daily { key: (unit_id, procedure, field, day), column } => {
@@ -163,7 +172,7 @@ async fn apply_increments(tx: &mut Transaction<'static, sqlx::Sqlite>, increment
                     .bind(day)
                     .bind(procedure)
                     .bind(field)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await
                     .map_err(database)?;
             }
@@ -176,7 +185,7 @@ async fn apply_increments(tx: &mut Transaction<'static, sqlx::Sqlite>, increment
                 .bind(due_day)
                 .bind(procedure)
                 .bind(field)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await
                 .map_err(database)?;
             }
@@ -190,7 +199,7 @@ async fn apply_increments(tx: &mut Transaction<'static, sqlx::Sqlite>, increment
                 .bind(due_day)
                 .bind(procedure)
                 .bind(field)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await
                 .map_err(database)?;
             }
@@ -206,7 +215,7 @@ async fn apply_increments(tx: &mut Transaction<'static, sqlx::Sqlite>, increment
                 .bind(day)
                 .bind(spent_seconds)
                 .bind(i64::from(*over_budget))
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await
                 .map_err(database)?;
             }
@@ -360,60 +369,10 @@ impl Store for SqliteStore {
         rows.iter().map(|row| serde_json::from_str(row.get::<&str, _>("body")).map_err(json_error)).collect()
     }
 
-    async fn create_dossier(&self, write: NewDossierWrite<'_>) -> StoreResult<(StoredDossier, bool)> {
-        let mut tx = self.begin().await?;
-        if let Some(key) = write.idempotency_key {
-            let existing = sqlx::query(
-                "SELECT d.unit_id, d.current_unit_id, d.state FROM intake_keys k JOIN dossiers d ON d.unit_id = k.unit_id AND d.code = k.code \
-                 WHERE k.unit_id = $1 AND k.key = $2",
-            )
-            .bind(write.unit_id)
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(database)?;
-            if let Some(row) = existing {
-                return Ok((stored_dossier(&row)?, false));
-            }
-        }
-        let sequence: i64 = sqlx::query(
-            "INSERT INTO code_sequences (unit_id, day, last) VALUES ($1, $2, 1) \
-             ON CONFLICT (unit_id, day) DO UPDATE SET last = last + 1 RETURNING last",
-        )
-        .bind(write.unit_id)
-        .bind(day_number(write.day))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(database)?
-        .get("last");
-        let unit_code = domain::catalog::Code::parse(write.unit_code).map_err(StoreError::Database)?;
-        let code = domain::code::dossier_code(&unit_code, write.day, sequence as u32);
-        let (state, event) = (write.build)(&code)?;
-        insert_dossier(&mut tx, write.unit_id, &state).await?;
-        insert_event(&mut tx, write.unit_id, &code, &event).await?;
-        let applicant = write.applicant;
-        sqlx::query("INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(write.unit_id)
-            .bind(&code)
-            .bind(&applicant.name)
-            .bind(&applicant.id_number)
-            .bind(&applicant.phone)
-            .bind(&applicant.email)
-            .bind(&applicant.address)
-            .execute(&mut *tx)
-            .await
-            .map_err(database)?;
-        if let Some(key) = write.idempotency_key {
-            sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
-                .bind(write.unit_id)
-                .bind(key)
-                .bind(&code)
-                .execute(&mut *tx)
-                .await
-                .map_err(database)?;
-        }
-        tx.commit().await.map_err(database)?;
-        Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
+    async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Create(Box::new(write), reply)).await.map_err(|_| writer_gone())?;
+        answer.await.map_err(|_| writer_gone())?
     }
 
     async fn apply(
@@ -421,31 +380,12 @@ impl Store for SqliteStore {
         code: &str,
         expected_version: Option<i64>,
         current_unit_id: Option<i64>,
-        decide: DecideEvent<'_>,
+        decide: DecideEvent,
     ) -> StoreResult<StoredDossier> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(database)?
-            .ok_or_else(|| StoreError::NotFound(format!("hồ sơ / dossier {code}")))?;
-        let stored = stored_dossier(&row)?;
-        if let Some(expected) = expected_version
-            && expected != stored.state.version
-        {
-            return Err(StoreError::Conflict { expected, actual: stored.state.version });
-        }
-        let procedure = self.procedure_version(stored.state.procedure.as_str(), stored.state.procedure_version).await?;
-        let event = decide(&stored.state, &procedure)?;
-        let after = dossier::fold(Some(&stored.state), &event)?;
-        let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
-        insert_event(&mut tx, stored.unit_id, code, &event).await?;
-        let current = current_unit_id.unwrap_or(stored.current_unit_id);
-        update_dossier(&mut tx, stored.unit_id, current, &after, stored.state.version).await?;
-        apply_increments(&mut tx, &changes).await?;
-        tx.commit().await.map_err(database)?;
-        Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Apply(ApplyJob { code: code.to_owned(), expected_version, current_unit_id, decide }, reply);
+        self.jobs.send(job).await.map_err(|_| writer_gone())?;
+        answer.await.map_err(|_| writer_gone())?
     }
 
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>> {
@@ -690,11 +630,7 @@ impl Store for SqliteStore {
     }
 }
 
-async fn insert_dossier(
-    tx: &mut Transaction<'static, sqlx::Sqlite>,
-    unit_id: i64,
-    state: &DossierState,
-) -> StoreResult<()> {
+async fn insert_dossier(tx: &mut SqliteConnection, unit_id: i64, state: &DossierState) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, version, \
          submitted_at, legal_due, appointment, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -712,14 +648,14 @@ async fn insert_dossier(
     .bind(optional_micros(state.legal_due))
     .bind(optional_micros(state.appointment))
     .bind(serde_json::to_string(state).map_err(json_error)?)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(database)?;
     Ok(())
 }
 
 async fn update_dossier(
-    tx: &mut Transaction<'static, sqlx::Sqlite>,
+    tx: &mut SqliteConnection,
     unit_id: i64,
     current_unit_id: i64,
     state: &DossierState,
@@ -738,7 +674,7 @@ async fn update_dossier(
     .bind(unit_id)
     .bind(&state.code)
     .bind(previous_version)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(database)?;
     if result.rows_affected() != 1 {
@@ -750,7 +686,7 @@ async fn update_dossier(
 /// Rows per multi-row INSERT (8 columns × 1,000 rows stays under SQLite's 32,766 variables).
 const BULK_ROWS: usize = 1_000;
 
-async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBatch) -> StoreResult<()> {
+async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult<()> {
     for chunk in batch.dossiers.chunks(BULK_ROWS) {
         let mut states = Vec::with_capacity(chunk.len());
         for dossier in chunk {
@@ -776,7 +712,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
                 .push_bind(optional_micros(state.appointment))
                 .push_bind(state_json);
         });
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
         let mut builder = QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) ",
         );
@@ -790,7 +726,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
                 .push_bind(&applicant.email)
                 .push_bind(&applicant.address);
         });
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     let events: Vec<(i64, &str, &Event, String)> = batch
         .dossiers
@@ -816,7 +752,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
                 .push_bind(event.channel.as_str())
                 .push_bind(payload);
         });
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     let sequences: Vec<_> = batch.sequences.iter().collect();
     for chunk in sequences.chunks(BULK_ROWS) {
@@ -825,7 +761,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
             row.push_bind(*unit_id).push_bind(*day).push_bind(**last);
         });
         builder.push(" ON CONFLICT (unit_id, day) DO UPDATE SET last = MAX(last, excluded.last)");
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     let aggregates = &batch.aggregates;
     let daily: Vec<_> = aggregates.daily.iter().collect();
@@ -843,7 +779,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
             }
         });
         builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     let opened: Vec<_> = aggregates.due_opened.iter().collect();
     for chunk in opened.chunks(BULK_ROWS) {
@@ -853,7 +789,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
             row.push_bind(*unit_id).push_bind(procedure).push_bind(field).push_bind(*day).push_bind(**n);
         });
         builder.push(" ON CONFLICT (unit_id, due_day, procedure, field) DO UPDATE SET n = n + excluded.n");
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     let closed: Vec<_> = aggregates.due_closed.iter().collect();
     for chunk in closed.chunks(BULK_ROWS) {
@@ -869,7 +805,7 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
                 .push_bind(**n);
         });
         builder.push(" ON CONFLICT (unit_id, close_day, due_day, procedure, field) DO UPDATE SET n = n + excluded.n");
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     let steps: Vec<_> = aggregates.steps.iter().collect();
     for chunk in steps.chunks(BULK_ROWS) {
@@ -889,7 +825,212 @@ async fn bulk_write(tx: &mut Transaction<'static, sqlx::Sqlite>, batch: &BulkBat
             " ON CONFLICT (unit_id, procedure, step, day) DO UPDATE SET count = count + excluded.count, \
              spent_seconds = spent_seconds + excluded.spent_seconds, over_budget = over_budget + excluded.over_budget",
         );
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().execute(&mut *tx).await.map_err(database)?;
     }
     Ok(())
+}
+
+/// The writer task: takes the waiting dossier writes (up to [`GROUP_LIMIT`]), runs each inside a
+/// savepoint of one `BEGIN IMMEDIATE` transaction (a refused write rolls back to its savepoint
+/// and nothing of it remains), commits once, and only then answers every caller. With
+/// `synchronous=FULL` one disk flush covers the whole group.
+async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>, procedures: ProcedureCache) {
+    while let Some(first) = queue.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP_LIMIT {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(error) = sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await {
+            let message = error.to_string();
+            for job in jobs {
+                answer_error(job, &message);
+            }
+            continue;
+        }
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let savepoint = sqlx::query("SAVEPOINT job").execute(&mut connection).await.map_err(database);
+            let answer = match (savepoint, job) {
+                (Err(error), Job::Create(_, reply)) => Answer::Create(reply, Err(error)),
+                (Err(error), Job::Apply(_, reply)) => Answer::Apply(reply, Err(error)),
+                (Ok(_), Job::Create(write, reply)) => Answer::Create(reply, run_create(&mut connection, *write).await),
+                (Ok(_), Job::Apply(job, reply)) => {
+                    Answer::Apply(reply, run_apply(&mut connection, &procedures, job).await)
+                }
+            };
+            let finish = if answer.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            if let Err(error) = sqlx::raw_sql(finish).execute(&mut connection).await {
+                answers.push(answer.into_error(&error.to_string()));
+                continue;
+            }
+            answers.push(answer);
+        }
+        match sqlx::query("COMMIT").execute(&mut connection).await {
+            Ok(_) => answers.into_iter().for_each(Answer::send),
+            Err(error) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut connection).await;
+                let message = error.to_string();
+                answers.into_iter().for_each(|answer| answer.into_error(&message).send());
+            }
+        }
+    }
+}
+
+/// A job's result waiting for the group's commit.
+enum Answer {
+    Create(oneshot::Sender<StoreResult<(StoredDossier, bool)>>, StoreResult<(StoredDossier, bool)>),
+    Apply(oneshot::Sender<StoreResult<StoredDossier>>, StoreResult<StoredDossier>),
+}
+
+impl Answer {
+    fn is_ok(&self) -> bool {
+        match self {
+            Answer::Create(_, result) => result.is_ok(),
+            Answer::Apply(_, result) => result.is_ok(),
+        }
+    }
+
+    fn into_error(self, message: &str) -> Answer {
+        let error = || StoreError::Database(format!("the write was not committed: {message}"));
+        match self {
+            Answer::Create(reply, _) => Answer::Create(reply, Err(error())),
+            Answer::Apply(reply, _) => Answer::Apply(reply, Err(error())),
+        }
+    }
+
+    fn send(self) {
+        // A caller that stopped waiting (a dropped request) does not need the answer; the write
+        // itself is committed either way.
+        match self {
+            Answer::Create(reply, result) => {
+                let _ = reply.send(result);
+            }
+            Answer::Apply(reply, result) => {
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+fn answer_error(job: Job, message: &str) {
+    let error = || StoreError::Database(format!("could not start the write: {message}"));
+    match job {
+        Job::Create(_, reply) => {
+            let _ = reply.send(Err(error()));
+        }
+        Job::Apply(_, reply) => {
+            let _ = reply.send(Err(error()));
+        }
+    }
+}
+
+async fn procedure_version(
+    connection: &mut SqliteConnection,
+    procedures: &ProcedureCache,
+    code: &str,
+    version: u32,
+) -> StoreResult<Arc<Procedure>> {
+    let key = (code.to_owned(), version);
+    if let Some(found) = procedures.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let row = sqlx::query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
+        .bind(code)
+        .bind(i64::from(version))
+        .fetch_optional(&mut *connection)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| StoreError::NotFound(format!("thủ tục / procedure {code} v{version}")))?;
+    let procedure: Arc<Procedure> = Arc::new(serde_json::from_str(row.get::<&str, _>("body")).map_err(json_error)?);
+    if let Ok(mut cache) = procedures.write() {
+        cache.insert(key, procedure.clone());
+    }
+    Ok(procedure)
+}
+
+async fn run_create(tx: &mut SqliteConnection, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
+    if let Some(key) = write.idempotency_key.as_deref() {
+        let existing = sqlx::query(
+            "SELECT d.unit_id, d.current_unit_id, d.state FROM intake_keys k JOIN dossiers d ON d.unit_id = k.unit_id AND d.code = k.code \
+             WHERE k.unit_id = $1 AND k.key = $2",
+        )
+        .bind(write.unit_id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(database)?;
+        if let Some(row) = existing {
+            return Ok((stored_dossier(&row)?, false));
+        }
+    }
+    let sequence: i64 = sqlx::query(
+        "INSERT INTO code_sequences (unit_id, day, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (unit_id, day) DO UPDATE SET last = last + 1 RETURNING last",
+    )
+    .bind(write.unit_id)
+    .bind(day_number(write.day))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(database)?
+    .get("last");
+    let unit_code = domain::catalog::Code::parse(&write.unit_code).map_err(StoreError::Database)?;
+    let code = domain::code::dossier_code(&unit_code, write.day, sequence as u32);
+    let (state, event) = (write.build)(&code)?;
+    insert_dossier(tx, write.unit_id, &state).await?;
+    insert_event(tx, write.unit_id, &code, &event).await?;
+    apply_increments(tx, &increments(write.unit_id, None, &state, &event)).await?;
+    let applicant = &write.applicant;
+    sqlx::query("INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(write.unit_id)
+        .bind(&code)
+        .bind(&applicant.name)
+        .bind(&applicant.id_number)
+        .bind(&applicant.phone)
+        .bind(&applicant.email)
+        .bind(&applicant.address)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+    if let Some(key) = write.idempotency_key.as_deref() {
+        sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
+            .bind(write.unit_id)
+            .bind(key)
+            .bind(&code)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+    }
+    Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
+}
+
+async fn run_apply(
+    tx: &mut SqliteConnection,
+    procedures: &ProcedureCache,
+    job: ApplyJob,
+) -> StoreResult<StoredDossier> {
+    let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
+        .bind(&job.code)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| StoreError::NotFound(format!("hồ sơ / dossier {}", job.code)))?;
+    let stored = stored_dossier(&row)?;
+    if let Some(expected) = job.expected_version
+        && expected != stored.state.version
+    {
+        return Err(StoreError::Conflict { expected, actual: stored.state.version });
+    }
+    let procedure =
+        procedure_version(tx, procedures, stored.state.procedure.as_str(), stored.state.procedure_version).await?;
+    let event = (job.decide)(&stored.state, &procedure)?;
+    let after = dossier::fold(Some(&stored.state), &event)?;
+    let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
+    insert_event(tx, stored.unit_id, &job.code, &event).await?;
+    let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
+    update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
+    apply_increments(tx, &changes).await?;
+    Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
 }

@@ -201,26 +201,29 @@ pub const DAILY_COUNTERS: [&str; 9] = [
     "withdrawn",
 ];
 
-/// Builds the new dossier once the store has allocated its code (inside the transaction).
-pub type BuildDossier<'a> = &'a (dyn Fn(&str) -> Result<(DossierState, Event), DomainError> + Send + Sync);
+/// Builds the new dossier once the store has allocated its code (inside the transaction). Owned,
+/// so a backend may run it on its writer task.
+pub type BuildDossier = Box<dyn Fn(&str) -> Result<(DossierState, Event), DomainError> + Send + Sync>;
 
 /// Decides a transition inside the transaction, from the locked current state and its procedure.
-pub type DecideEvent<'a> = &'a (dyn Fn(&DossierState, &Procedure) -> Result<Event, DomainError> + Send + Sync);
+/// Owned, so a backend may run it on its writer task.
+pub type DecideEvent = Box<dyn Fn(&DossierState, &Procedure) -> Result<Event, DomainError> + Send + Sync>;
 
 /// A new dossier's write.
-pub struct NewDossierWrite<'a> {
+pub struct NewDossierWrite {
     /// Receiving unit id.
     pub unit_id: i64,
     /// Receiving unit code (printed in the dossier code).
-    pub unit_code: &'a str,
+    pub unit_code: String,
     /// The day its code is numbered in.
     pub day: Date,
-    /// Idempotency key (or the portal's reference), unique per unit.
-    pub idempotency_key: Option<&'a str>,
+    /// Idempotency key (or the portal's reference), unique per unit. A repeated key returns the
+    /// dossier first created with it, whatever the rest of the request says.
+    pub idempotency_key: Option<String>,
     /// Personal data.
-    pub applicant: &'a Applicant,
+    pub applicant: Applicant,
     /// Builds the state and first event from the allocated code.
-    pub build: BuildDossier<'a>,
+    pub build: BuildDossier,
 }
 
 /// A dossier computed in memory through the domain rules (the simulation's bulk path): its final
@@ -275,7 +278,7 @@ pub trait Store: Send + Sync {
     async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>>;
     /// Creates a dossier (allocating its code), or returns the existing one for a known
     /// idempotency key; the flag says whether it was created.
-    async fn create_dossier(&self, write: NewDossierWrite<'_>) -> StoreResult<(StoredDossier, bool)>;
+    async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)>;
     /// Locks the dossier, checks `expected_version`, runs `decide`, and writes the event, the new
     /// projection and the statistics deltas in one transaction.
     async fn apply(
@@ -283,7 +286,7 @@ pub trait Store: Send + Sync {
         code: &str,
         expected_version: Option<i64>,
         current_unit_id: Option<i64>,
-        decide: DecideEvent<'_>,
+        decide: DecideEvent,
     ) -> StoreResult<StoredDossier>;
     /// A dossier with its events and applicant.
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>>;

@@ -194,15 +194,16 @@ impl Service {
             channel: request.channel,
             idempotency_key: key.clone(),
         };
-        let build = |code: &str| dossier::submit(&new, code, &procedure, actor, at);
+        let actor = actor.to_owned();
+        let build = move |code: &str| dossier::submit(&new, code, &procedure, &actor, at);
         self.store
             .create_dossier(crate::NewDossierWrite {
                 unit_id: unit.id,
-                unit_code: &unit.code,
+                unit_code: unit.code.clone(),
                 day,
-                idempotency_key: key.as_deref(),
-                applicant: &applicant,
-                build: &build,
+                idempotency_key: key,
+                applicant,
+                build: Box::new(build),
             })
             .await
     }
@@ -228,12 +229,13 @@ impl Service {
             ),
             _ => None,
         };
-        let engine = &self.engine;
-        let decide = |state: &DossierState, procedure: &domain::catalog::Procedure| {
-            let context = Context { engine, procedure, actor, at, channel };
+        let engine = self.engine.clone();
+        let actor = actor.to_owned();
+        let decide = move |state: &DossierState, procedure: &domain::catalog::Procedure| {
+            let context = Context { engine: &engine, procedure, actor: &actor, at, channel };
             dossier::decide_event(state, &transition, &context)
         };
-        self.store.apply(code, expected_version, to_unit_id, &decide).await
+        self.store.apply(code, expected_version, to_unit_id, Box::new(decide)).await
     }
 
     /// The period report for a unit (optionally one field or procedure).
