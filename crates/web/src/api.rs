@@ -14,8 +14,8 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::dto::{
-    DossierDetailDto, DossierDto, EventDto, IntakeRequest, ProcedureDto, PublicDossierDto, StatsDto, TransitionRequest,
-    UnitDto,
+    DossierDetailDto, DossierDto, EventDto, IntakeRequest, ProcedureDto, PublicDossierDto, StatsDto, StepStatDto,
+    TransitionRequest, UnitDto,
 };
 use crate::error::{AppError, ErrorBody};
 
@@ -326,4 +326,43 @@ pub async fn stats(
         StatsQuery { unit_id: unit.id, field: params.field.clone(), procedure: params.procedure.clone(), from, to };
     let report = state.service.report(&query).await?;
     Ok(Json(StatsDto::new(&unit, from.to_string(), to.to_string(), params.field, params.procedure, &report)))
+}
+
+/// `?unit=&from=&to=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StepParams {
+    /// Unit code.
+    pub unit: String,
+    /// First day, YYYY-MM-DD.
+    pub from: String,
+    /// Last day, YYYY-MM-DD.
+    pub to: String,
+}
+
+/// Time spent per workflow step against its budget, per procedure, for a unit and period: where
+/// the time goes inside each procedure.
+#[utoipa::path(get, path = "/api/v1/stats/steps", params(StepParams), responses(
+    (status = 200, description = "Step timings", body = [StepStatDto]),
+    (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 404, description = "No such unit", body = ErrorBody)))]
+pub async fn step_stats(
+    State(state): State<AppState>,
+    query: Result<Query<StepParams>, QueryRejection>,
+) -> Result<Json<Vec<StepStatDto>>, AppError> {
+    let Query(params) = query.map_err(query_rejection)?;
+    let (from, to) = (parse_date(&params.from, "from")?, parse_date(&params.to, "to")?);
+    if from > to {
+        return Err(AppError::bad_request(
+            "STATS_INVALID_PERIOD",
+            "ngày bắt đầu sau ngày kết thúc / the period starts after it ends".to_owned(),
+        ));
+    }
+    let unit = state
+        .service
+        .store()
+        .find_unit(&params.unit, to)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("không có đơn vị / no unit {} on {to}", params.unit)))?;
+    let steps = state.service.store().step_stats(unit.id, from, to).await?;
+    Ok(Json(steps.iter().map(StepStatDto::from).collect()))
 }

@@ -1,7 +1,7 @@
 //! The API's JSON shapes. Separate from domain types so the wire format is a decision of its own.
 
 use domain::catalog::{Procedure, TimeLimitSpec};
-use domain::dossier::{Event, Status};
+use domain::dossier::Event;
 use domain::stats::PeriodReport;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -474,7 +474,29 @@ impl StatsDto {
     }
 }
 
-/// Whether a status is terminal (used by the public view).
-pub fn is_terminal(status: Status) -> bool {
-    matches!(status, Status::Returned | Status::Withdrawn | Status::RefusedAtIntake)
+/// Time spent in one workflow step of a procedure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepStatDto {
+    /// Procedure code.
+    pub procedure: String,
+    /// Step index (0-based, in the procedure's workflow order).
+    pub step: u32,
+    /// Completed steps.
+    pub count: i64,
+    /// Mean office time spent, in hours.
+    pub mean_hours: f64,
+    /// Steps that took longer than their budget.
+    pub over_budget: i64,
+}
+
+impl From<&store::StepStat> for StepStatDto {
+    fn from(stat: &store::StepStat) -> StepStatDto {
+        StepStatDto {
+            procedure: stat.procedure.clone(),
+            step: stat.step,
+            count: stat.count,
+            mean_hours: if stat.count > 0 { stat.spent_seconds as f64 / stat.count as f64 / 3600.0 } else { 0.0 },
+            over_budget: stat.over_budget,
+        }
+    }
 }

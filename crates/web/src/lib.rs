@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/transitions", post(api::transition))
         .route("/api/v1/public/dossiers/{code}", get(api::public_dossier))
         .route("/api/v1/stats", get(api::stats))
+        .route("/api/v1/stats/steps", get(api::step_stats))
         .fallback(fallback)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(state)

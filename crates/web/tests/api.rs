@@ -55,7 +55,8 @@ impl App {
     }
 }
 
-async fn spawn_app(store: Arc<dyn Store>, cleanup: Box<dyn FnOnce() + Send>) -> App {
+async fn spawn_app_with(store: Arc<dyn Store>, cleanup: Box<dyn FnOnce() + Send>) -> (App, Arc<dyn Store>) {
+    let kept = store.clone();
     let service = store_tests::seeded(store).await;
     let clock = Arc::new(ManualClock::new("2026-03-09T08:00:00+07:00".parse().expect("instant")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -65,14 +66,18 @@ async fn spawn_app(store: Arc<dyn Store>, cleanup: Box<dyn FnOnce() + Send>) -> 
     tokio::spawn(web::serve(state, listener, async move {
         let _ = receiver.await;
     }));
-    App { base, client: reqwest::Client::new(), clock, shutdown: Some(sender), cleanup }
+    (App { base, client: reqwest::Client::new(), clock, shutdown: Some(sender), cleanup }, kept)
 }
 
 async fn sqlite_app() -> App {
+    sqlite_app_with().await.0
+}
+
+async fn sqlite_app_with() -> (App, Arc<dyn Store>) {
     let path =
         std::env::temp_dir().join(format!("motcua-api-{}-{}.db", std::process::id(), Timestamp::now().as_nanosecond()));
     let store = store_sqlite::SqliteStore::connect(&format!("sqlite:{}", path.display())).await.expect("open");
-    spawn_app(
+    spawn_app_with(
         Arc::new(store),
         Box::new(move || {
             for suffix in ["", "-wal", "-shm"] {
@@ -84,9 +89,13 @@ async fn sqlite_app() -> App {
 }
 
 async fn postgres_app(hint: &str) -> App {
+    postgres_app_with(hint).await.0
+}
+
+async fn postgres_app_with(hint: &str) -> (App, Arc<dyn Store>) {
     let (url, name) = store_tests::fresh_postgres_database(hint).await;
     let store = store_postgres::PostgresStore::connect(&url).await.expect("connect");
-    spawn_app(
+    spawn_app_with(
         Arc::new(store),
         Box::new(move || {
             let handle = std::thread::spawn(move || {
@@ -209,6 +218,50 @@ async fn every_channel(app: App) {
     );
     assert_eq!(stats["on_time_rate"], 1.0);
     assert_eq!(stats["unit_name"], "Phường Sài Gòn");
+    let (status, steps) = app.get("/api/v1/stats/steps?unit=26740&from=2026-03-01&to=2026-03-31").await;
+    assert_eq!(status, StatusCode::OK, "{steps}");
+    assert_eq!(steps[0]["procedure"], "1.004873");
+    assert_eq!(steps[0]["count"], 4);
+    app.stop().await;
+}
+
+/// 8 clients at once through HTTP: nothing lost, no code twice, statistics equal the recount.
+async fn parallel_clients(app: App, store: std::sync::Arc<dyn Store>) {
+    app.at("2026-03-10T09:00:00+07:00");
+    let mut tasks = Vec::new();
+    for client in 0..8 {
+        let (base, http) = (app.base.clone(), app.client.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut codes = Vec::new();
+            for index in 0..15 {
+                let body = json!({ "unit": if index % 2 == 0 { "26740" } else { "26737" }, "procedure": "1.004873", "channel": "online",
+                    "idempotency_key": format!("c{client}-{index}"), "applicant": { "name": "Phạm Thị D" } });
+                let created: Value = http.post(format!("{base}/api/v1/dossiers")).json(&body).send().await.expect("post").json().await.expect("json");
+                let code = created["code"].as_str().expect("code").to_owned();
+                for action in [json!({ "action": "accept" }), json!({ "action": "complete_step" }), json!({ "action": "decide", "outcome": "approved" })] {
+                    let response = http.post(format!("{base}/api/v1/dossiers/{code}/transitions")).json(&action).send().await.expect("post");
+                    assert_eq!(response.status(), StatusCode::OK);
+                }
+                codes.push(code);
+            }
+            codes
+        }));
+    }
+    let mut codes = std::collections::BTreeSet::new();
+    for task in tasks {
+        for code in task.await.expect("task") {
+            assert!(codes.insert(code));
+        }
+    }
+    assert_eq!(codes.len(), 120);
+    let service = store::service::Service::new(
+        store,
+        std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")),
+    );
+    let report = service.check().await.expect("check");
+    assert_eq!((report.dossiers, report.differences.len()), (120, 0), "{:?}", report.differences);
+    let (_, stats) = app.get("/api/v1/stats?unit=26740&from=2026-03-01&to=2026-03-31").await;
+    assert_eq!((stats["received_online"].as_i64(), stats["settled"].as_i64()), (Some(64), Some(64)));
     app.stop().await;
 }
 
@@ -323,4 +376,16 @@ async fn errors_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_postgres() {
     errors_are_json_with_codes(postgres_app("api_errors").await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_clients_sqlite() {
+    let (app, store) = sqlite_app_with().await;
+    parallel_clients(app, store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_clients_postgres() {
+    let (app, store) = postgres_app_with("api_parallel").await;
+    parallel_clients(app, store).await;
 }
