@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use domain::catalog::{Catalog, Procedure, UnitKind};
 use domain::dossier::{self, Channel, DossierState, Event};
 use domain::stats::PeriodSums;
+use futures_util::FutureExt;
 use jiff::civil::Date;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -122,9 +123,9 @@ fn unit_record(row: &SqliteRow) -> StoreResult<UnitRecord> {
 
 fn stored_dossier(row: &SqliteRow) -> StoreResult<StoredDossier> {
     Ok(StoredDossier {
-        unit_id: row.get("unit_id"),
-        current_unit_id: row.get("current_unit_id"),
-        state: serde_json::from_str(row.get::<&str, _>("state")).map_err(json_error)?,
+        unit_id: row.try_get("unit_id").map_err(database)?,
+        current_unit_id: row.try_get("current_unit_id").map_err(database)?,
+        state: serde_json::from_str(row.try_get::<&str, _>("state").map_err(database)?).map_err(json_error)?,
     })
 }
 
@@ -856,9 +857,11 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
             let answer = match (savepoint, job) {
                 (Err(error), Job::Create(_, reply)) => Answer::Create(reply, Err(error)),
                 (Err(error), Job::Apply(_, reply)) => Answer::Apply(reply, Err(error)),
-                (Ok(_), Job::Create(write, reply)) => Answer::Create(reply, run_create(&mut connection, *write).await),
+                (Ok(_), Job::Create(write, reply)) => {
+                    Answer::Create(reply, guarded(run_create(&mut connection, *write)).await)
+                }
                 (Ok(_), Job::Apply(job, reply)) => {
-                    Answer::Apply(reply, run_apply(&mut connection, &procedures, job).await)
+                    Answer::Apply(reply, guarded(run_apply(&mut connection, &procedures, job)).await)
                 }
             };
             let finish = if answer.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
@@ -876,6 +879,15 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
                 answers.into_iter().for_each(|answer| answer.into_error(&message).send());
             }
         }
+    }
+}
+
+/// Runs one write, turning a panic (a bug) into an error for that write only, so the writer task
+/// and the other writes of the group carry on; the write's savepoint is then rolled back.
+async fn guarded<T>(write: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    match std::panic::AssertUnwindSafe(write).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Database("internal error while writing; nothing was written".to_owned())),
     }
 }
 
@@ -944,7 +956,8 @@ async fn procedure_version(
         .await
         .map_err(database)?
         .ok_or_else(|| StoreError::NotFound(format!("thủ tục / procedure {code} v{version}")))?;
-    let procedure: Arc<Procedure> = Arc::new(serde_json::from_str(row.get::<&str, _>("body")).map_err(json_error)?);
+    let procedure: Arc<Procedure> =
+        Arc::new(serde_json::from_str(row.try_get::<&str, _>("body").map_err(database)?).map_err(json_error)?);
     if let Ok(mut cache) = procedures.write() {
         cache.insert(key, procedure.clone());
     }
@@ -975,9 +988,12 @@ async fn run_create(tx: &mut SqliteConnection, write: NewDossierWrite) -> StoreR
     .fetch_one(&mut *tx)
     .await
     .map_err(database)?
-    .get("last");
+    .try_get("last")
+    .map_err(database)?;
     let unit_code = domain::catalog::Code::parse(&write.unit_code).map_err(StoreError::Database)?;
-    let code = domain::code::dossier_code(&unit_code, write.day, sequence as u32);
+    let sequence =
+        u32::try_from(sequence).map_err(|_| StoreError::Database(format!("code sequence out of range: {sequence}")))?;
+    let code = domain::code::dossier_code(&unit_code, write.day, sequence);
     let (state, event) = (write.build)(&code)?;
     insert_dossier(tx, write.unit_id, &state).await?;
     insert_event(tx, write.unit_id, &code, &event).await?;
