@@ -176,6 +176,22 @@ pub async fn check(config: &Config, args: &DatabaseArgs) -> Result<bool> {
     Ok(report.differences.is_empty())
 }
 
+/// `motcua audit verify`: true when every chain verifies.
+pub async fn audit_verify(config: &Config, args: &DatabaseArgs) -> Result<bool> {
+    let store = open_store(&args.database).await?;
+    let report = service(config, store)?.audit_verify().await?;
+    match &report.first_broken {
+        None => {
+            println!("toàn vẹn / intact: {} mục / entries in {} chuỗi / chains", report.entries, report.chains);
+            Ok(true)
+        }
+        Some(broken) => {
+            println!("HỎNG / BROKEN at {broken}");
+            Ok(false)
+        }
+    }
+}
+
 /// Serves the API until Ctrl-C.
 pub async fn serve(config: &Config, args: &DatabaseArgs, listen: &str) -> Result<()> {
     let store = open_store(&args.database).await?;

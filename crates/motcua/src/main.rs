@@ -99,8 +99,23 @@ enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// Nhật ký kiểm toán / the tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Đối soát thống kê với nhật ký sự kiện / recompute every statistic and state from the event log.
     Check {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+    },
+}
+
+/// `motcua audit ...`.
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Kiểm tra toàn bộ chuỗi băm / check every hash chain; exits non-zero at the first broken entry.
+    Verify {
         #[command(flatten)]
         database: db_cli::DatabaseArgs,
     },
@@ -198,6 +213,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats { database, unit, from, to, format } => {
             runtime()?.block_on(db_cli::stats(&config, &database, &unit, &from, &to, &format))
         }
+        Command::Audit { command: AuditCommand::Verify { database } } => {
+            if runtime()?.block_on(db_cli::audit_verify(&config, &database))? {
+                Ok(())
+            } else {
+                Err(AuditBroken.into())
+            }
+        }
         Command::Check { database } => {
             if runtime()?.block_on(db_cli::check(&config, &database))? {
                 Ok(())
@@ -207,6 +229,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+/// `audit verify` found a broken entry: exit status 1, the entry is already printed.
+#[derive(Debug)]
+struct AuditBroken;
+
+impl std::fmt::Display for AuditBroken {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("nhật ký kiểm toán đã bị sửa đổi / the audit log was altered")
+    }
+}
+
+impl std::error::Error for AuditBroken {}
 
 /// `check` found differences: exit status 1, the differences are already printed.
 #[derive(Debug)]

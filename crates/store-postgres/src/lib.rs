@@ -16,6 +16,7 @@ use domain::stats::PeriodSums;
 use jiff::civil::Date;
 use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, Transaction};
+use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
     Aggregates, Applicant, BulkBatch, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite,
@@ -161,6 +162,56 @@ const UNIT_COLUMNS: &str =
 
 const DOSSIER_BY_KEY: &str = "SELECT d.unit_id, d.current_unit_id, d.state FROM intake_keys k \
      JOIN dossiers d ON d.unit_id = k.unit_id AND d.code = k.code WHERE k.unit_id = $1 AND k.key = $2";
+
+/// Appends an audit entry to its chain inside the caller's transaction. A transaction-scoped
+/// advisory lock per chain keeps concurrent writers of one unit in order (released at commit).
+async fn append_audit(connection: &mut PgConnection, entry: &AuditWrite) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(7001, $1::INTEGER)")
+        .bind(i32::try_from(entry.chain.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
+        .execute(&mut *connection)
+        .await
+        .map_err(database)?;
+    let last = sqlx::query("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
+        .bind(entry.chain)
+        .fetch_optional(&mut *connection)
+        .await
+        .map_err(database)?;
+    let (seq, prev_hash) = match last {
+        Some(row) => {
+            (row.try_get::<i64, _>("seq").map_err(database)? + 1, row.try_get::<String, _>("hash").map_err(database)?)
+        }
+        None => (1, audit::GENESIS.to_owned()),
+    };
+    let hash = audit::entry_hash(&prev_hash, seq, entry);
+    sqlx::query(
+        "INSERT INTO audit_log (chain, seq, at, actor, action, target, client, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(entry.chain)
+    .bind(seq)
+    .bind(micros(entry.at))
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.target)
+    .bind(&entry.client)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+fn audit_of(unit_id: i64, code: &str, event: &Event) -> AuditWrite {
+    AuditWrite {
+        chain: unit_id,
+        at: event.at,
+        actor: event.actor.clone(),
+        action: event.kind.clone(),
+        target: code.to_owned(),
+        client: None,
+    }
+}
 
 async fn insert_event(connection: &mut PgConnection, unit_id: i64, code: &str, event: &Event) -> StoreResult<()> {
     sqlx::query(
@@ -495,6 +546,7 @@ impl Store for PostgresStore {
                 Err(error) => return Err(database(error)),
             }
         }
+        append_audit(&mut tx, &audit_of(write.unit_id, &code, &event)).await?;
         tx.commit().await.map_err(database)?;
         Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
     }
@@ -528,6 +580,7 @@ impl Store for PostgresStore {
         let current = current_unit_id.unwrap_or(stored.current_unit_id);
         update_dossier(&mut tx, stored.unit_id, current, &after, stored.state.version).await?;
         apply_increments(&mut tx, &changes).await?;
+        append_audit(&mut tx, &audit_of(stored.unit_id, code, &event)).await?;
         tx.commit().await.map_err(database)?;
         Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
     }
@@ -803,6 +856,45 @@ impl Store for PostgresStore {
     async fn dossier_count(&self) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM dossiers").fetch_one(&self.pool).await.map_err(database)?;
         row.try_get("n").map_err(database)
+    }
+
+    async fn audit_append(&self, entry: AuditWrite) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        append_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(database)
+    }
+
+    async fn audit_page(&self, after: Option<(i64, i64)>, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        let (chain, seq) = after.unwrap_or((i64::MIN, 0));
+        let rows = sqlx::query(
+            "SELECT chain, seq, at, actor, action, target, client, prev_hash, hash FROM audit_log \
+             WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3",
+        )
+        .bind(chain)
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        rows.iter()
+            .map(|row| {
+                let chain: i64 = row.try_get("chain").map_err(database)?;
+                Ok(AuditRecord {
+                    chain,
+                    seq: row.try_get("seq").map_err(database)?,
+                    write: AuditWrite {
+                        chain,
+                        at: instant_of(row.try_get("at").map_err(database)?)?,
+                        actor: row.try_get("actor").map_err(database)?,
+                        action: row.try_get("action").map_err(database)?,
+                        target: row.try_get("target").map_err(database)?,
+                        client: row.try_get("client").map_err(database)?,
+                    },
+                    prev_hash: row.try_get("prev_hash").map_err(database)?,
+                    hash: row.try_get("hash").map_err(database)?,
+                })
+            })
+            .collect()
     }
 
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()> {

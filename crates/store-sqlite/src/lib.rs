@@ -18,6 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, ConnectOptions, QueryBuilder, Row, SqlitePool, Transaction};
+use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
     Aggregates, Applicant, BulkBatch, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite,
@@ -43,6 +44,7 @@ type ProcedureCache = Arc<RwLock<HashMap<(String, u32), Arc<Procedure>>>>;
 enum Job {
     Create(Box<NewDossierWrite>, oneshot::Sender<StoreResult<(StoredDossier, bool)>>),
     Apply(ApplyJob, oneshot::Sender<StoreResult<StoredDossier>>),
+    Audit(AuditWrite, oneshot::Sender<StoreResult<()>>),
 }
 
 struct ApplyJob {
@@ -629,6 +631,45 @@ impl Store for SqliteStore {
         bulk_write(&mut tx, batch).await?;
         tx.commit().await.map_err(database)
     }
+
+    async fn audit_append(&self, entry: AuditWrite) -> StoreResult<()> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Audit(entry, reply)).await.map_err(|_| writer_gone())?;
+        answer.await.map_err(|_| writer_gone())?
+    }
+
+    async fn audit_page(&self, after: Option<(i64, i64)>, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        let (chain, seq) = after.unwrap_or((i64::MIN, 0));
+        let rows = sqlx::query(
+            "SELECT chain, seq, at, actor, action, target, client, prev_hash, hash FROM audit_log \
+             WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3",
+        )
+        .bind(chain)
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(database)?;
+        rows.iter()
+            .map(|row| {
+                let chain: i64 = row.try_get("chain").map_err(database)?;
+                Ok(AuditRecord {
+                    chain,
+                    seq: row.try_get("seq").map_err(database)?,
+                    write: AuditWrite {
+                        chain,
+                        at: instant_of(row.try_get("at").map_err(database)?)?,
+                        actor: row.try_get("actor").map_err(database)?,
+                        action: row.try_get("action").map_err(database)?,
+                        target: row.try_get("target").map_err(database)?,
+                        client: row.try_get("client").map_err(database)?,
+                    },
+                    prev_hash: row.try_get("prev_hash").map_err(database)?,
+                    hash: row.try_get("hash").map_err(database)?,
+                })
+            })
+            .collect()
+    }
 }
 
 async fn insert_dossier(tx: &mut SqliteConnection, unit_id: i64, state: &DossierState) -> StoreResult<()> {
@@ -857,6 +898,10 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
             let answer = match (savepoint, job) {
                 (Err(error), Job::Create(_, reply)) => Answer::Create(reply, Err(error)),
                 (Err(error), Job::Apply(_, reply)) => Answer::Apply(reply, Err(error)),
+                (Err(error), Job::Audit(_, reply)) => Answer::Audit(reply, Err(error)),
+                (Ok(_), Job::Audit(entry, reply)) => {
+                    Answer::Audit(reply, guarded(append_audit(&mut connection, &entry)).await)
+                }
                 (Ok(_), Job::Create(write, reply)) => {
                     Answer::Create(reply, guarded(run_create(&mut connection, *write)).await)
                 }
@@ -895,6 +940,7 @@ async fn guarded<T>(write: impl std::future::Future<Output = StoreResult<T>>) ->
 enum Answer {
     Create(oneshot::Sender<StoreResult<(StoredDossier, bool)>>, StoreResult<(StoredDossier, bool)>),
     Apply(oneshot::Sender<StoreResult<StoredDossier>>, StoreResult<StoredDossier>),
+    Audit(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
 }
 
 impl Answer {
@@ -902,6 +948,7 @@ impl Answer {
         match self {
             Answer::Create(_, result) => result.is_ok(),
             Answer::Apply(_, result) => result.is_ok(),
+            Answer::Audit(_, result) => result.is_ok(),
         }
     }
 
@@ -910,6 +957,7 @@ impl Answer {
         match self {
             Answer::Create(reply, _) => Answer::Create(reply, Err(error())),
             Answer::Apply(reply, _) => Answer::Apply(reply, Err(error())),
+            Answer::Audit(reply, _) => Answer::Audit(reply, Err(error())),
         }
     }
 
@@ -921,6 +969,9 @@ impl Answer {
                 let _ = reply.send(result);
             }
             Answer::Apply(reply, result) => {
+                let _ = reply.send(result);
+            }
+            Answer::Audit(reply, result) => {
                 let _ = reply.send(result);
             }
         }
@@ -936,6 +987,54 @@ fn answer_error(job: Job, message: &str) {
         Job::Apply(_, reply) => {
             let _ = reply.send(Err(error()));
         }
+        Job::Audit(_, reply) => {
+            let _ = reply.send(Err(error()));
+        }
+    }
+}
+
+/// Appends an audit entry to its chain (inside the caller's transaction; the single writer keeps
+/// each chain's order).
+async fn append_audit(connection: &mut SqliteConnection, entry: &AuditWrite) -> StoreResult<()> {
+    let last = sqlx::query("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
+        .bind(entry.chain)
+        .fetch_optional(&mut *connection)
+        .await
+        .map_err(database)?;
+    let (seq, prev_hash) = match last {
+        Some(row) => {
+            (row.try_get::<i64, _>("seq").map_err(database)? + 1, row.try_get::<String, _>("hash").map_err(database)?)
+        }
+        None => (1, audit::GENESIS.to_owned()),
+    };
+    let hash = audit::entry_hash(&prev_hash, seq, entry);
+    sqlx::query(
+        "INSERT INTO audit_log (chain, seq, at, actor, action, target, client, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(entry.chain)
+    .bind(seq)
+    .bind(micros(entry.at))
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.target)
+    .bind(&entry.client)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+fn audit_of(unit_id: i64, code: &str, event: &Event) -> AuditWrite {
+    AuditWrite {
+        chain: unit_id,
+        at: event.at,
+        actor: event.actor.clone(),
+        action: event.kind.clone(),
+        target: code.to_owned(),
+        client: None,
     }
 }
 
@@ -1019,6 +1118,7 @@ async fn run_create(tx: &mut SqliteConnection, write: NewDossierWrite) -> StoreR
             .await
             .map_err(database)?;
     }
+    append_audit(tx, &audit_of(write.unit_id, &code, &event)).await?;
     Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
 }
 
@@ -1048,5 +1148,6 @@ async fn run_apply(
     let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
     update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
     apply_increments(tx, &changes).await?;
+    append_audit(tx, &audit_of(stored.unit_id, &job.code, &event)).await?;
     Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
 }

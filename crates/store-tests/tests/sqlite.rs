@@ -37,4 +37,34 @@ suite!(
     invalid_transitions_write_nothing,
     idempotent_intake,
     concurrent_clients,
+    audit_chain,
 );
+
+/// Someone with write access to the database file edits, deletes or inserts audit entries:
+/// `audit_verify` names the first broken entry each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_tampering_is_detected() {
+    use sqlx::Connection;
+    let (store, path) = fresh().await;
+    store_tests::audit_chain(store.clone()).await;
+    let service = store::service::Service::new(
+        store.clone(),
+        std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")),
+    );
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await.expect("raw connection");
+    for sql in ["DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete"] {
+        sqlx::query(sql).execute(&mut raw).await.expect("attacker drops the guard");
+    }
+    let raw = std::sync::Arc::new(tokio::sync::Mutex::new(raw));
+    store_tests::assert_tampering_detected(&service, move |sql| {
+        let (sql, raw) = (sql.to_owned(), raw.clone());
+        async move {
+            let mut connection = raw.lock().await;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *connection).await.expect("tamper");
+        }
+    })
+    .await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}

@@ -5,6 +5,7 @@
 //! BIGINT microseconds since the Unix epoch (UTC); civil days as INTEGER day numbers since
 //! 1970-01-01 (Asia/Ho_Chi_Minh civil dates); large tables are keyed by `(unit_id, ...)`.
 
+pub mod audit;
 pub mod service;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -305,6 +306,11 @@ pub trait Store: Send + Sync {
     async fn aggregates(&self) -> StoreResult<Aggregates>;
     /// Number of dossiers stored.
     async fn dossier_count(&self) -> StoreResult<i64>;
+    /// Appends an audit entry on its own (reads of personal data). Writes append theirs in their
+    /// own transaction.
+    async fn audit_append(&self, entry: audit::AuditWrite) -> StoreResult<()>;
+    /// A page of audit entries in `(chain, seq)` order after the given key.
+    async fn audit_page(&self, after: Option<(i64, i64)>, limit: i64) -> StoreResult<Vec<audit::AuditRecord>>;
     /// Writes a batch computed in memory in one transaction (multi-row inserts). For loading
     /// simulated data into a database whose codes it does not collide with.
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()>;

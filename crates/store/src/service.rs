@@ -250,6 +250,49 @@ impl Service {
         Ok(PeriodReport::from_sums(&self.store.period_sums(query).await?))
     }
 
+    /// Records a read of a dossier's personal data in the audit trail.
+    pub async fn record_read(
+        &self,
+        unit_id: i64,
+        code: &str,
+        actor: &str,
+        client: Option<String>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let entry = crate::audit::AuditWrite {
+            chain: unit_id,
+            at: stored_precision(at),
+            actor: actor.to_owned(),
+            action: "read_personal_data".to_owned(),
+            target: code.to_owned(),
+            client,
+        };
+        self.store.audit_append(entry).await
+    }
+
+    /// Walks every audit chain and recomputes every hash; reports the first broken entry.
+    pub async fn audit_verify(&self) -> StoreResult<AuditReport> {
+        let mut report = AuditReport { entries: 0, chains: 0, first_broken: None };
+        let mut state: Option<(i64, i64, String)> = None;
+        let mut after: Option<(i64, i64)> = None;
+        loop {
+            let page = self.store.audit_page(after, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.chain, last.seq));
+            for record in &page {
+                if state.as_ref().is_none_or(|(chain, _, _)| *chain != record.chain) {
+                    report.chains += 1;
+                }
+                report.entries += 1;
+                if let Err(broken) = crate::audit::verify_next(&mut state, record) {
+                    report.first_broken = Some(broken);
+                    return Ok(report);
+                }
+            }
+        }
+        Ok(report)
+    }
+
     /// Recomputes every dossier's state and every statistic from the event log and lists the
     /// differences with what is stored (empty when consistent).
     pub async fn check(&self) -> StoreResult<CheckReport> {
@@ -297,6 +340,17 @@ impl Service {
         diff_maps("steps", &stored.steps, &recount.steps, &mut differences);
         Ok(CheckReport { dossiers, differences })
     }
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Entries read.
+    pub entries: u64,
+    /// Chains (units) seen.
+    pub chains: u64,
+    /// The first broken entry, if any.
+    pub first_broken: Option<String>,
 }
 
 /// What `check` found.

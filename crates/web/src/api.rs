@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use domain::dossier::{Channel, Outcome, Transition};
 use jiff::civil::Date;
@@ -246,6 +248,8 @@ pub async fn transition(
     (status = 404, description = "No such dossier", body = ErrorBody)))]
 pub async fn get_dossier(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<DossierDetailDto>, AppError> {
     let Path(code) = path.map_err(path_rejection)?;
@@ -255,6 +259,9 @@ pub async fn get_dossier(
         .dossier(&code)
         .await?
         .ok_or_else(|| AppError::not_found(format!("không có hồ sơ / no dossier {code}")))?;
+    // This answer holds personal data: the read is recorded in the audit trail before it leaves.
+    let client = Some(client.ip().to_string());
+    state.service.record_read(record.dossier.unit_id, &code, &actor(&headers), client, state.clock.now()).await?;
     Ok(Json(DossierDetailDto {
         dossier: DossierDto::from(&record.dossier),
         events: record.events.iter().map(EventDto::from).collect(),
