@@ -61,6 +61,7 @@ fn actor(headers: &HeaderMap) -> String {
 
 /// `?date=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// The day (default today): which structure / procedure versions are in force.
     pub date: Option<String>,
@@ -297,6 +298,7 @@ pub async fn public_dossier(
 
 /// `?unit=&from=&to=&field=&procedure=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// Unit code.
     pub unit: String,
@@ -337,6 +339,7 @@ pub async fn stats(
 
 /// `?unit=&from=&to=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StepParams {
     /// Unit code.
     pub unit: String,

@@ -151,6 +151,7 @@ impl From<&Procedure> for ProcedureDto {
 #[serde(deny_unknown_fields)]
 pub struct ApplicantDto {
     /// Full name (required, ≤ 200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Citizen ID number.
     #[serde(default)]
@@ -193,6 +194,7 @@ pub struct IntakeRequest {
     /// Procedure code.
     pub procedure: String,
     /// counter, post, online or national_portal.
+    #[schema(value_type = String, pattern = "^(counter|post|online|national_portal)$", example = "counter")]
     pub channel: String,
     /// Idempotency key or the national portal's reference (also accepted as the
     /// `Idempotency-Key` header).
@@ -209,12 +211,18 @@ pub struct TransitionRequest {
     /// accept, request_intake_supplement, complete_intake_supplement, refuse_intake, transfer,
     /// complete_step, request_supplement, receive_supplement, apologize, decide, return_result,
     /// withdraw.
+    #[schema(
+        pattern = "^(accept|request_intake_supplement|complete_intake_supplement|refuse_intake|transfer|complete_step|request_supplement|receive_supplement|apologize|decide|return_result|withdraw)$",
+        example = "accept"
+    )]
     pub action: String,
     /// The version the client read (optimistic concurrency): a stale one gets 409.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral")]
+    #[schema(minimum = 1)]
     pub expected_version: Option<i64>,
-    /// Missing items (supplement requests).
+    /// Missing items (supplement requests), at least one.
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub items: Option<Vec<String>>,
     /// Reason (refusals, apologies, withdrawals).
     #[serde(default)]
@@ -224,10 +232,25 @@ pub struct TransitionRequest {
     pub to_unit: Option<String>,
     /// New appointment, RFC 3339 (apologize).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub new_appointment: Option<String>,
     /// approved or refused (decide).
     #[serde(default)]
+    #[schema(pattern = "^(approved|refused)$")]
     pub outcome: Option<String>,
+}
+
+/// JSON Schema counts `1.0` as an integer: accept integral numbers however they are written.
+fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let value: Option<serde_json::Number> = Option::deserialize(deserializer)?;
+    match value {
+        None => Ok(None),
+        Some(number) => match (number.as_i64(), number.as_f64()) {
+            (Some(integer), _) => Ok(Some(integer)),
+            (None, Some(float)) if float.fract() == 0.0 && float.abs() < 9.0e15 => Ok(Some(float as i64)),
+            _ => Err(serde::de::Error::custom(format!("expected_version must be an integer, not {number}"))),
+        },
+    }
 }
 
 /// A dossier (staff view, without personal data).
