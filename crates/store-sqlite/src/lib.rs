@@ -877,6 +877,9 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
 /// and nothing of it remains), commits once, and only then answers every caller. With
 /// `synchronous=FULL` one disk flush covers the whole group.
 async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>, procedures: ProcedureCache) {
+    // The last entry of each audit chain as committed: this task is the only writer of the audit
+    // log, so it need not read the head back for every write. Any failure forgets it.
+    let mut committed: HashMap<i64, (i64, String)> = HashMap::new();
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < GROUP_LIMIT {
@@ -892,37 +895,70 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
             }
             continue;
         }
+        let mut staged: HashMap<i64, (i64, String)> = HashMap::new();
         let mut answers = Vec::with_capacity(jobs.len());
         for job in jobs {
+            let mut heads = AuditHeads { committed: &committed, staged: &staged, pending: None };
             let savepoint = sqlx::query("SAVEPOINT job").execute(&mut connection).await.map_err(database);
             let answer = match (savepoint, job) {
                 (Err(error), Job::Create(_, reply)) => Answer::Create(reply, Err(error)),
                 (Err(error), Job::Apply(_, reply)) => Answer::Apply(reply, Err(error)),
                 (Err(error), Job::Audit(_, reply)) => Answer::Audit(reply, Err(error)),
                 (Ok(_), Job::Audit(entry, reply)) => {
-                    Answer::Audit(reply, guarded(append_audit(&mut connection, &entry)).await)
+                    Answer::Audit(reply, guarded(append_audit(&mut connection, &entry, &mut heads)).await)
                 }
                 (Ok(_), Job::Create(write, reply)) => {
-                    Answer::Create(reply, guarded(run_create(&mut connection, *write)).await)
+                    Answer::Create(reply, guarded(run_create(&mut connection, *write, &mut heads)).await)
                 }
                 (Ok(_), Job::Apply(job, reply)) => {
-                    Answer::Apply(reply, guarded(run_apply(&mut connection, &procedures, job)).await)
+                    Answer::Apply(reply, guarded(run_apply(&mut connection, &procedures, job, &mut heads)).await)
                 }
             };
+            let pending = heads.pending.take();
             let finish = if answer.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if let Err(error) = sqlx::raw_sql(finish).execute(&mut connection).await {
                 answers.push(answer.into_error(&error.to_string()));
                 continue;
             }
+            if answer.is_ok()
+                && let Some((chain, head)) = pending
+            {
+                staged.insert(chain, head);
+            }
             answers.push(answer);
         }
         match sqlx::query("COMMIT").execute(&mut connection).await {
-            Ok(_) => answers.into_iter().for_each(Answer::send),
+            Ok(_) => {
+                if answers.iter().all(Answer::is_ok) {
+                    committed.extend(staged);
+                } else {
+                    committed.clear();
+                }
+                answers.into_iter().for_each(Answer::send);
+            }
             Err(error) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut connection).await;
+                committed.clear();
                 let message = error.to_string();
                 answers.into_iter().for_each(|answer| answer.into_error(&message).send());
             }
+        }
+    }
+}
+
+/// Where the writer task knows the head of an audit chain from: this write's own append, the
+/// writes released earlier in the group, the last commit, or else the database.
+struct AuditHeads<'a> {
+    committed: &'a HashMap<i64, (i64, String)>,
+    staged: &'a HashMap<i64, (i64, String)>,
+    pending: Option<(i64, (i64, String))>,
+}
+
+impl AuditHeads<'_> {
+    fn get(&self, chain: i64) -> Option<(i64, String)> {
+        match &self.pending {
+            Some((pending_chain, head)) if *pending_chain == chain => Some(head.clone()),
+            _ => self.staged.get(&chain).or_else(|| self.committed.get(&chain)).cloned(),
         }
     }
 }
@@ -995,17 +1031,27 @@ fn answer_error(job: Job, message: &str) {
 
 /// Appends an audit entry to its chain (inside the caller's transaction; the single writer keeps
 /// each chain's order).
-async fn append_audit(connection: &mut SqliteConnection, entry: &AuditWrite) -> StoreResult<()> {
-    let last = sqlx::query("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
-        .bind(entry.chain)
-        .fetch_optional(&mut *connection)
-        .await
-        .map_err(database)?;
-    let (seq, prev_hash) = match last {
-        Some(row) => {
-            (row.try_get::<i64, _>("seq").map_err(database)? + 1, row.try_get::<String, _>("hash").map_err(database)?)
+async fn append_audit(
+    connection: &mut SqliteConnection,
+    entry: &AuditWrite,
+    heads: &mut AuditHeads<'_>,
+) -> StoreResult<()> {
+    let (seq, prev_hash) = match heads.get(entry.chain) {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => {
+            let last = sqlx::query("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(entry.chain)
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(database)?;
+            match last {
+                Some(row) => (
+                    row.try_get::<i64, _>("seq").map_err(database)? + 1,
+                    row.try_get::<String, _>("hash").map_err(database)?,
+                ),
+                None => (1, audit::GENESIS.to_owned()),
+            }
         }
-        None => (1, audit::GENESIS.to_owned()),
     };
     let hash = audit::entry_hash(&prev_hash, seq, entry);
     sqlx::query(
@@ -1024,6 +1070,7 @@ async fn append_audit(connection: &mut SqliteConnection, entry: &AuditWrite) -> 
     .execute(&mut *connection)
     .await
     .map_err(database)?;
+    heads.pending = Some((entry.chain, (seq, hash)));
     Ok(())
 }
 
@@ -1063,7 +1110,11 @@ async fn procedure_version(
     Ok(procedure)
 }
 
-async fn run_create(tx: &mut SqliteConnection, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
+async fn run_create(
+    tx: &mut SqliteConnection,
+    write: NewDossierWrite,
+    heads: &mut AuditHeads<'_>,
+) -> StoreResult<(StoredDossier, bool)> {
     if let Some(key) = write.idempotency_key.as_deref() {
         let existing = sqlx::query(
             "SELECT d.unit_id, d.current_unit_id, d.state FROM intake_keys k JOIN dossiers d ON d.unit_id = k.unit_id AND d.code = k.code \
@@ -1118,7 +1169,7 @@ async fn run_create(tx: &mut SqliteConnection, write: NewDossierWrite) -> StoreR
             .await
             .map_err(database)?;
     }
-    append_audit(tx, &audit_of(write.unit_id, &code, &event)).await?;
+    append_audit(tx, &audit_of(write.unit_id, &code, &event), heads).await?;
     Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
 }
 
@@ -1126,6 +1177,7 @@ async fn run_apply(
     tx: &mut SqliteConnection,
     procedures: &ProcedureCache,
     job: ApplyJob,
+    heads: &mut AuditHeads<'_>,
 ) -> StoreResult<StoredDossier> {
     let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
         .bind(&job.code)
@@ -1148,6 +1200,6 @@ async fn run_apply(
     let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
     update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
     apply_increments(tx, &changes).await?;
-    append_audit(tx, &audit_of(stored.unit_id, &job.code, &event)).await?;
+    append_audit(tx, &audit_of(stored.unit_id, &job.code, &event), heads).await?;
     Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
 }
