@@ -3,8 +3,8 @@
 //! certificate at ward 26740, four workflow steps). Prints throughput and latency percentiles for
 //! intake and for transitions separately.
 //!
-//! `cargo run --release -p motcua --example load -- http://127.0.0.1:8080 8 500`
-//! (base URL, clients, dossiers per client).
+//! `cargo run --release -p motcua --example load -- http://127.0.0.1:8080 8 500 [26740,26737]`
+//! (base URL, clients, dossiers per client, receiving unit codes used in turn; default 26740).
 
 use std::time::{Duration, Instant};
 
@@ -30,15 +30,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = arguments.next().unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
     let clients: usize = arguments.next().map(|text| text.parse()).transpose()?.unwrap_or(8);
     let per_client: usize = arguments.next().map(|text| text.parse()).transpose()?.unwrap_or(200);
+    let units: Vec<String> = arguments.next().unwrap_or_else(|| "26740".to_owned()).split(',').map(str::to_owned).collect();
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..clients {
-        let (client, base) = (client.clone(), base.clone());
+        let (client, base, units) = (client.clone(), base.clone(), units.clone());
         tasks.push(tokio::spawn(async move {
             let mut timings = Timings::default();
             for index in 0..per_client {
-                let body = json!({ "unit": "26740", "procedure": "1.004873", "channel": "counter",
+                let unit = &units[(worker + index) % units.len()];
+                let body = json!({ "unit": unit, "procedure": "1.004873", "channel": "counter",
                     "idempotency_key": format!("load-{}-{worker}-{index}", std::process::id()),
                     "applicant": { "name": "Người Thử Tải" } });
                 let begun = Instant::now();
