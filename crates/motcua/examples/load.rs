@@ -30,7 +30,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = arguments.next().unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
     let clients: usize = arguments.next().map(|text| text.parse()).transpose()?.unwrap_or(8);
     let per_client: usize = arguments.next().map(|text| text.parse()).transpose()?.unwrap_or(200);
-    let units: Vec<String> = arguments.next().unwrap_or_else(|| "26740".to_owned()).split(',').map(str::to_owned).collect();
+    let units: Vec<String> =
+        arguments.next().unwrap_or_else(|| "26740".to_owned()).split(',').map(str::to_owned).collect();
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();

@@ -45,10 +45,15 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// The service over a store with the configured office hours.
+/// The service over a store with the configured office hours: the default, and each unit's own
+/// from the configuration's `[units.CODE.office_hours]`.
 pub fn service(config: &Config, store: Arc<dyn Store>) -> Result<Service> {
     let engine: WorkingTime = config.working_time(None, None, &[])?;
-    Ok(Service::new(store, Arc::new(engine)))
+    let mut unit_engines = std::collections::HashMap::new();
+    for code in config.units.keys() {
+        unit_engines.insert(code.clone(), Arc::new(config.working_time(Some(code), None, &[])?));
+    }
+    Ok(Service::with_unit_engines(store, Arc::new(engine), unit_engines))
 }
 
 /// Parses catalogue texts in order (later files may refer to structures of earlier ones) and

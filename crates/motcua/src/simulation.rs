@@ -104,7 +104,8 @@ impl BulkWriter {
         let Some((dossier, procedure)) = self.current.as_mut() else {
             anyhow::bail!("no dossier in progress");
         };
-        let context = Context { engine: self.service.engine(), procedure, actor: "simulation", at, channel };
+        let engine = self.service.engine_for(dossier.state.receiving_unit.as_str());
+        let context = Context { engine, procedure, actor: "simulation", at, channel };
         let event = dossier::decide_event(&dossier.state, &transition, &context)?;
         let after = dossier::fold(Some(&dossier.state), &event)?;
         add_increments(&mut self.batch.aggregates, &increments(dossier.unit_id, Some(&dossier.state), &after, &event));
@@ -263,8 +264,8 @@ async fn simulate_dossier(
     day: Date,
     random: &mut fastrand::Rng,
 ) -> Result<Option<u64>> {
-    let engine = service.engine();
     let Some(unit) = unit_for(pools, procedure, random) else { return Ok(None) };
+    let engine = service.engine_for(&unit.code);
     let channel = match random.f64() {
         share if share < 0.55 => Channel::Online,
         share if share < 0.93 => Channel::Counter,

@@ -562,3 +562,34 @@ where
     let broken = service.audit_verify().await.unwrap().first_broken.expect("insertion found");
     assert!(broken.contains(&format!("entry {}", last + 1)), "{broken}");
 }
+
+/// A unit with its own office hours gets its dossiers' deadlines counted in those hours.
+pub async fn unit_office_hours(store: Arc<dyn Store>) {
+    let default_service = seeded(store.clone()).await;
+    let intervals = calendar::OfficeHours::parse_intervals("07:00-11:00,13:30-17:30").unwrap();
+    let weekdays = [
+        jiff::civil::Weekday::Monday,
+        jiff::civil::Weekday::Tuesday,
+        jiff::civil::Weekday::Wednesday,
+        jiff::civil::Weekday::Thursday,
+        jiff::civil::Weekday::Friday,
+    ];
+    let hours =
+        calendar::OfficeHours::new(&intervals, &weekdays, jiff::civil::time(15, 0, 0, 0), "Asia/Ho_Chi_Minh").unwrap();
+    let ward_engine = Arc::new(WorkingTime::new(&calendar::CivilCalendar::builtin().unwrap(), hours).unwrap());
+    let service = Service::with_unit_engines(
+        store.clone(),
+        Arc::new(default_service.engine().clone()),
+        std::collections::HashMap::from([(WARD.to_owned(), ward_engine)]),
+    );
+    let mut dues = Vec::new();
+    for unit in [WARD, OTHER_WARD] {
+        let request =
+            SubmitRequest { unit_code: unit.to_owned(), ..submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None) };
+        let (dossier, _) = service.submit(request, "desk", instant("2026-03-09T17:10:00+07:00")).await.unwrap();
+        let accepted = act(&service, &dossier.state.code, Transition::Accept, "2026-03-09T17:15:00+07:00").await;
+        dues.push(show(accepted.state.legal_due.unwrap()));
+    }
+    // The ward still works at 17:15 (closes 17:30); the other ward had closed at 17:00.
+    assert_eq!(dues, ["2026-03-12T17:15:00+07:00", "2026-03-12T17:00:00+07:00"]);
+}

@@ -27,6 +27,7 @@ suite!(
     idempotent_intake,
     concurrent_clients,
     audit_chain,
+    unit_office_hours,
 );
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.

@@ -38,6 +38,7 @@ suite!(
     idempotent_intake,
     concurrent_clients,
     audit_chain,
+    unit_office_hours,
 );
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:

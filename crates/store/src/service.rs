@@ -119,6 +119,8 @@ pub fn add_increments(aggregates: &mut Aggregates, increments: &[Increment]) {
 pub struct Service {
     store: Arc<dyn Store>,
     engine: Arc<WorkingTime>,
+    /// Units with their own office hours, by unit code; others use `engine`.
+    unit_engines: Arc<std::collections::HashMap<String, Arc<WorkingTime>>>,
 }
 
 /// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
@@ -134,7 +136,22 @@ fn not_found(what: String) -> StoreError {
 impl Service {
     /// A service over a store with one deadline engine (the city's office hours).
     pub fn new(store: Arc<dyn Store>, engine: Arc<WorkingTime>) -> Service {
-        Service { store, engine }
+        Service { store, engine, unit_engines: Arc::new(std::collections::HashMap::new()) }
+    }
+
+    /// The same, with units that keep their own office hours (by unit code): a dossier's deadlines
+    /// are counted in its receiving unit's hours.
+    pub fn with_unit_engines(
+        store: Arc<dyn Store>,
+        engine: Arc<WorkingTime>,
+        unit_engines: std::collections::HashMap<String, Arc<WorkingTime>>,
+    ) -> Service {
+        Service { store, engine, unit_engines: Arc::new(unit_engines) }
+    }
+
+    /// The deadline engine of a receiving unit.
+    pub fn engine_for(&self, unit_code: &str) -> &WorkingTime {
+        self.unit_engines.get(unit_code).map(Arc::as_ref).unwrap_or(&self.engine)
     }
 
     /// The store.
@@ -229,10 +246,11 @@ impl Service {
             ),
             _ => None,
         };
-        let engine = self.engine.clone();
+        let (engine, unit_engines) = (self.engine.clone(), self.unit_engines.clone());
         let actor = actor.to_owned();
         let decide = move |state: &DossierState, procedure: &domain::catalog::Procedure| {
-            let context = Context { engine: &engine, procedure, actor: &actor, at, channel };
+            let engine = unit_engines.get(state.receiving_unit.as_str()).unwrap_or(&engine);
+            let context = Context { engine, procedure, actor: &actor, at, channel };
             dossier::decide_event(state, &transition, &context)
         };
         self.store.apply(code, expected_version, to_unit_id, Box::new(decide)).await
