@@ -210,7 +210,7 @@ async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str) -> Re
         .map_err(|error| InputError(format!("không mở được cổng / cannot listen on {listen}: {error}")))?;
     let address = listener.local_addr()?;
     println!("motcua đang chạy tại / serving at http://{address}/api/v1/openapi.json");
-    let state = web::AppState { service, clock: Arc::new(web::SystemClock) };
+    let state = web::AppState::new(service, Arc::new(web::SystemClock));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

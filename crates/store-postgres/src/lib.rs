@@ -864,6 +864,34 @@ impl Store for PostgresStore {
         tx.commit().await.map_err(database)
     }
 
+    async fn setting_or_insert(&self, name: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(database)?;
+        let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(database)?;
+        row.try_get("value").map_err(database)
+    }
+
+    async fn audit_for_target(&self, chain: i64, target: &str) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT chain, seq, at, actor, action, target, client, prev_hash, hash FROM audit_log \
+             WHERE chain = $1 AND target = $2 ORDER BY seq",
+        )
+        .bind(chain)
+        .bind(target)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        rows.iter().map(audit_record).collect()
+    }
+
     async fn audit_page(&self, after: Option<(i64, i64)>, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         let (chain, seq) = after.unwrap_or((i64::MIN, 0));
         let rows = sqlx::query(
@@ -876,25 +904,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
-        rows.iter()
-            .map(|row| {
-                let chain: i64 = row.try_get("chain").map_err(database)?;
-                Ok(AuditRecord {
-                    chain,
-                    seq: row.try_get("seq").map_err(database)?,
-                    write: AuditWrite {
-                        chain,
-                        at: instant_of(row.try_get("at").map_err(database)?)?,
-                        actor: row.try_get("actor").map_err(database)?,
-                        action: row.try_get("action").map_err(database)?,
-                        target: row.try_get("target").map_err(database)?,
-                        client: row.try_get("client").map_err(database)?,
-                    },
-                    prev_hash: row.try_get("prev_hash").map_err(database)?,
-                    hash: row.try_get("hash").map_err(database)?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_record).collect()
     }
 
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()> {
@@ -1104,4 +1114,22 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
         builder.build().execute(&mut **tx).await.map_err(database)?;
     }
     Ok(())
+}
+
+fn audit_record(row: &PgRow) -> StoreResult<AuditRecord> {
+    let chain: i64 = row.try_get("chain").map_err(database)?;
+    Ok(AuditRecord {
+        chain,
+        seq: row.try_get("seq").map_err(database)?,
+        write: AuditWrite {
+            chain,
+            at: instant_of(row.try_get("at").map_err(database)?)?,
+            actor: row.try_get("actor").map_err(database)?,
+            action: row.try_get("action").map_err(database)?,
+            target: row.try_get("target").map_err(database)?,
+            client: row.try_get("client").map_err(database)?,
+        },
+        prev_hash: row.try_get("prev_hash").map_err(database)?,
+        hash: row.try_get("hash").map_err(database)?,
+    })
 }

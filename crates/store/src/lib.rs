@@ -309,6 +309,10 @@ pub trait Store: Send + Sync {
     /// Appends an audit entry on its own (reads of personal data). Writes append theirs in their
     /// own transaction.
     async fn audit_append(&self, entry: audit::AuditWrite) -> StoreResult<()>;
+    /// The value of a server setting, storing `value` first if there is none (first writer wins).
+    async fn setting_or_insert(&self, name: &str, value: &str) -> StoreResult<String>;
+    /// The audit entries of one target (a dossier code) in its chain, in order.
+    async fn audit_for_target(&self, chain: i64, target: &str) -> StoreResult<Vec<audit::AuditRecord>>;
     /// A page of audit entries in `(chain, seq)` order after the given key.
     async fn audit_page(&self, after: Option<(i64, i64)>, limit: i64) -> StoreResult<Vec<audit::AuditRecord>>;
     /// Writes a batch computed in memory in one transaction (multi-row inserts). For loading

@@ -121,6 +121,8 @@ pub struct Service {
     engine: Arc<WorkingTime>,
     /// Units with their own office hours, by unit code; others use `engine`.
     unit_engines: Arc<std::collections::HashMap<String, Arc<WorkingTime>>>,
+    /// The key receipt secrets are derived from (kept in the database, loaded once).
+    receipt_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 /// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
@@ -136,7 +138,7 @@ fn not_found(what: String) -> StoreError {
 impl Service {
     /// A service over a store with one deadline engine (the city's office hours).
     pub fn new(store: Arc<dyn Store>, engine: Arc<WorkingTime>) -> Service {
-        Service { store, engine, unit_engines: Arc::new(std::collections::HashMap::new()) }
+        Service::with_unit_engines(store, engine, std::collections::HashMap::new())
     }
 
     /// The same, with units that keep their own office hours (by unit code): a dossier's deadlines
@@ -146,7 +148,12 @@ impl Service {
         engine: Arc<WorkingTime>,
         unit_engines: std::collections::HashMap<String, Arc<WorkingTime>>,
     ) -> Service {
-        Service { store, engine, unit_engines: Arc::new(unit_engines) }
+        Service {
+            store,
+            engine,
+            unit_engines: Arc::new(unit_engines),
+            receipt_key: Arc::new(tokio::sync::OnceCell::new()),
+        }
     }
 
     /// The deadline engine of a receiving unit.
@@ -266,6 +273,43 @@ impl Service {
             .into());
         }
         Ok(PeriodReport::from_sums(&self.store.period_sums(query).await?))
+    }
+
+    /// The secret printed on a dossier's receipt: the second factor of the public look-up. Derived
+    /// (HMAC-SHA-256 with the server's receipt key, 40 bits in Crockford base32, 8 characters), so
+    /// it is the same for every answer about the same dossier and is stored nowhere.
+    pub async fn receipt_secret(&self, code: &str) -> StoreResult<String> {
+        use hmac::Mac;
+        let key = self
+            .receipt_key
+            .get_or_try_init(|| async {
+                let mut fresh = [0_u8; 32];
+                getrandom::fill(&mut fresh)
+                    .map_err(|error| crate::StoreError::Database(format!("no randomness: {error}")))?;
+                let stored = self.store.setting_or_insert("receipt_key", &hex::encode(fresh)).await?;
+                hex::decode(stored)
+                    .map_err(|_| crate::StoreError::Database("the stored receipt key is not hex".to_owned()))
+            })
+            .await?;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key)
+            .map_err(|_| crate::StoreError::Database("bad receipt key".to_owned()))?;
+        mac.update(code.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let bits = digest[..5].iter().fold(0_u64, |bits, byte| (bits << 8) | u64::from(*byte));
+        Ok((0..8).rev().map(|index| char::from(ALPHABET[((bits >> (index * 5)) & 31) as usize])).collect())
+    }
+
+    /// Whether `given` is the receipt secret of `code` (case and spaces ignored; compared in
+    /// constant time).
+    pub async fn receipt_secret_matches(&self, code: &str, given: &str) -> StoreResult<bool> {
+        let expected = self.receipt_secret(code).await?;
+        let given: Vec<u8> =
+            given.bytes().filter(|byte| !byte.is_ascii_whitespace()).map(|byte| byte.to_ascii_uppercase()).collect();
+        if given.len() != expected.len() {
+            return Ok(false);
+        }
+        Ok(given.iter().zip(expected.bytes()).fold(0_u8, |difference, (a, b)| difference | (a ^ b)) == 0)
     }
 
     /// Records a read of a dossier's personal data in the audit trail.

@@ -17,7 +17,7 @@ use utoipa::IntoParams;
 use crate::AppState;
 use crate::dto::{
     DossierDetailDto, DossierDto, EventDto, IntakeRequest, ProcedureDto, PublicDossierDto, StatsDto, StepStatDto,
-    TransitionRequest, UnitDto,
+    TransitionRequest, UnitDto, ViewDto,
 };
 use crate::error::{AppError, ErrorBody};
 
@@ -156,7 +156,9 @@ pub async fn intake(
     };
     let (dossier, created) = state.service.submit(submit, &actor(&headers), state.clock.now()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(DossierDto::from(&dossier))))
+    let mut answer = DossierDto::from(&dossier);
+    answer.receipt_secret = Some(state.service.receipt_secret(&dossier.state.code).await?);
+    Ok((status, Json(answer)))
 }
 
 fn transition_of(request: &TransitionRequest) -> Result<Transition, AppError> {
@@ -270,21 +272,52 @@ pub async fn get_dossier(
     }))
 }
 
-/// Public look-up by code: status, appointment and history, with no personal data and no staff
-/// names.
-#[utoipa::path(get, path = "/api/v1/public/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")), responses(
-    (status = 200, description = "Public view", body = PublicDossierDto),
-    (status = 404, description = "No such dossier", body = ErrorBody)))]
-pub async fn public_dossier(
-    State(state): State<AppState>,
-    path: Result<Path<String>, PathRejection>,
-) -> Result<Json<PublicDossierDto>, AppError> {
-    let Path(code) = path.map_err(path_rejection)?;
+/// `?secret=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SecretQuery {
+    /// The secret printed on the receipt.
+    pub secret: Option<String>,
+}
+
+/// The public look-up's gate: a limited number of tries per client address, and the receipt's
+/// secret; a wrong or missing secret answers exactly like a code that does not exist.
+async fn public_record(
+    state: &AppState,
+    client: SocketAddr,
+    code: &str,
+    secret: Option<&str>,
+) -> Result<store::DossierRecord, AppError> {
+    if !state.limiter.allow(client.ip()) {
+        return Err(AppError::too_many_requests());
+    }
     let not_found = || AppError::not_found(format!("không có hồ sơ / no dossier {code}"));
-    if !domain::code::looks_like_dossier_code(&code) {
+    if !domain::code::looks_like_dossier_code(code) {
         return Err(not_found());
     }
-    let record = state.service.store().dossier(&code).await?.ok_or_else(not_found)?;
+    let Some(secret) = secret else { return Err(not_found()) };
+    let record = state.service.store().dossier(code).await?.ok_or_else(not_found)?;
+    if !state.service.receipt_secret_matches(code, secret).await? {
+        return Err(not_found());
+    }
+    Ok(record)
+}
+
+/// Public look-up by code and the receipt's secret: status, appointment and history, with no
+/// personal data and no staff names. Limited per client address.
+#[utoipa::path(get, path = "/api/v1/public/dossiers/{code}", params(("code" = String, Path, description = "Dossier code"), SecretQuery), responses(
+    (status = 200, description = "Public view", body = PublicDossierDto),
+    (status = 404, description = "No such dossier, or a wrong secret", body = ErrorBody),
+    (status = 429, description = "Too many look-ups", body = ErrorBody)))]
+pub async fn public_dossier(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<SecretQuery>, QueryRejection>,
+) -> Result<Json<PublicDossierDto>, AppError> {
+    let Path(code) = path.map_err(path_rejection)?;
+    let Query(query) = query.map_err(query_rejection)?;
+    let record = public_record(&state, client, &code, query.secret.as_deref()).await?;
     let day = domain::dossier::local_day(record.dossier.state.submitted_at);
     let name = state
         .service
@@ -294,6 +327,30 @@ pub async fn public_dossier(
         .map(|procedure| procedure.name)
         .unwrap_or_default();
     Ok(Json(PublicDossierDto::new(&record.dossier, &record.events, name)))
+}
+
+/// Who read the dossier's personal data and when, for the citizen holding the receipt.
+#[utoipa::path(get, path = "/api/v1/public/dossiers/{code}/views", params(("code" = String, Path, description = "Dossier code"), SecretQuery), responses(
+    (status = 200, description = "Reads of the personal data", body = [ViewDto]),
+    (status = 404, description = "No such dossier, or a wrong secret", body = ErrorBody),
+    (status = 429, description = "Too many look-ups", body = ErrorBody)))]
+pub async fn public_views(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<SecretQuery>, QueryRejection>,
+) -> Result<Json<Vec<ViewDto>>, AppError> {
+    let Path(code) = path.map_err(path_rejection)?;
+    let Query(query) = query.map_err(query_rejection)?;
+    let record = public_record(&state, client, &code, query.secret.as_deref()).await?;
+    let entries = state.service.store().audit_for_target(record.dossier.unit_id, &code).await?;
+    Ok(Json(
+        entries
+            .iter()
+            .filter(|entry| entry.write.action == "read_personal_data")
+            .map(|entry| ViewDto { viewer: entry.write.actor.clone(), at: crate::dto::rfc3339(entry.write.at) })
+            .collect(),
+    ))
 }
 
 /// `?unit=&from=&to=&field=&procedure=`.

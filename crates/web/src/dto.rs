@@ -294,6 +294,10 @@ pub struct DossierDto {
     pub outcome: Option<String>,
     /// early, on_time or late once decided.
     pub completion: Option<String>,
+    /// The secret printed on the receipt (intake answers only): with the code, it opens the
+    /// public look-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_secret: Option<String>,
 }
 
 impl From<&StoredDossier> for DossierDto {
@@ -319,8 +323,18 @@ impl From<&StoredDossier> for DossierDto {
             decided_at: state.decided_at.map(rfc3339),
             outcome: state.outcome.as_ref().map(enum_text),
             completion: state.completion.as_ref().map(enum_text),
+            receipt_secret: None,
         }
     }
+}
+
+/// A read of the dossier's personal data, as the citizen sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViewDto {
+    /// The account that read it.
+    pub viewer: String,
+    /// When.
+    pub at: String,
 }
 
 /// An event.

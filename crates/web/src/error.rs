@@ -38,6 +38,16 @@ impl AppError {
         AppError { status: StatusCode::BAD_REQUEST, code: code.to_owned(), message }
     }
 
+    /// A 429.
+    pub fn too_many_requests() -> AppError {
+        AppError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "RATE_LIMITED".to_owned(),
+            message: "quá nhiều lần tra cứu, vui lòng thử lại sau một phút / too many look-ups; try again in a minute"
+                .to_owned(),
+        }
+    }
+
     /// A 404.
     pub fn not_found(message: String) -> AppError {
         AppError { status: StatusCode::NOT_FOUND, code: "NOT_FOUND".to_owned(), message }

@@ -60,6 +60,45 @@ pub struct AppState {
     pub service: Service,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Public look-ups per client address.
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// State with the default public look-up limit (60 a minute per client address).
+    pub fn new(service: Service, clock: Arc<dyn Clock>) -> AppState {
+        AppState { service, clock, limiter: Arc::new(RateLimiter::new(60, std::time::Duration::from_secs(60))) }
+    }
+}
+
+/// A fixed-window limit per client address, in memory (one server process).
+pub struct RateLimiter {
+    limit: u32,
+    window: std::time::Duration,
+    counts: Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
+}
+
+impl RateLimiter {
+    /// At most `limit` requests per `window` per address.
+    pub fn new(limit: u32, window: std::time::Duration) -> RateLimiter {
+        RateLimiter { limit, window, counts: Mutex::new(std::collections::HashMap::new()) }
+    }
+
+    /// Counts a request; false when the address is over its limit.
+    pub fn allow(&self, client: std::net::IpAddr) -> bool {
+        let now = std::time::Instant::now();
+        let Ok(mut counts) = self.counts.lock() else { return false };
+        if counts.len() > 100_000 {
+            let window = self.window;
+            counts.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = counts.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.limit
+    }
 }
 
 /// The OpenAPI document.
@@ -108,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}", get(api::get_dossier))
         .route("/api/v1/dossiers/{code}/transitions", post(api::transition))
         .route("/api/v1/public/dossiers/{code}", get(api::public_dossier))
+        .route("/api/v1/public/dossiers/{code}/views", get(api::public_views))
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/stats/steps", get(api::step_stats))
         .fallback(fallback)

@@ -62,7 +62,7 @@ async fn spawn_app_with(store: Arc<dyn Store>, cleanup: Box<dyn FnOnce() + Send>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (sender, receiver) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { service, clock: clock.clone() };
+    let state = AppState::new(service, clock.clone());
     tokio::spawn(web::serve(state, listener, async move {
         let _ = receiver.await;
     }));
@@ -153,12 +153,23 @@ async fn lifecycle_through(app: &App, channel: &str, submitted: &str, accepted: 
     assert_eq!(detail["events"][1]["actor"], "officer-7");
     assert_eq!(detail["events"][1]["channel"], "counter");
     assert_eq!(detail["applicant"]["name"], "Trần Thị Bình");
-    // The public look-up shows no personal data and no staff names.
-    let (status, public) = app.get(&format!("/api/v1/public/dossiers/{code}")).await;
+    // The public look-up needs the receipt's secret and shows no personal data and no staff names.
+    let secret = created["receipt_secret"].as_str().expect("the receipt carries its secret").to_owned();
+    assert_eq!(secret.len(), 8);
+    for wrong in [String::new(), "?secret=AAAAAAAA".to_owned()] {
+        let (status, error) = app.get(&format!("/api/v1/public/dossiers/{code}{wrong}")).await;
+        assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("NOT_FOUND")));
+    }
+    let (status, public) = app.get(&format!("/api/v1/public/dossiers/{code}?secret={}", secret.to_lowercase())).await;
     assert_eq!(status, StatusCode::OK);
     let text = public.to_string();
     assert!(!text.contains("Bình") && !text.contains("0901234567") && !text.contains("officer-7"), "{text}");
     assert_eq!(public["status"], "returned");
+    // The citizen sees who read the personal data: the staff read above.
+    let (status, views) = app.get(&format!("/api/v1/public/dossiers/{code}/views?secret={secret}")).await;
+    assert_eq!(status, StatusCode::OK, "{views}");
+    assert_eq!(views.as_array().map(Vec::len), Some(1), "{views}");
+    assert_eq!(views[0]["viewer"], "api");
     assert_eq!(public["procedure_name"], "Cấp Giấy xác nhận tình trạng hôn nhân");
     // Idempotent: the same key gives the same dossier, 200.
     let (status, again) = app
@@ -166,6 +177,7 @@ async fn lifecycle_through(app: &App, channel: &str, submitted: &str, accepted: 
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["code"], code.as_str());
+    assert_eq!(again["receipt_secret"], secret.as_str(), "the same receipt for a repeated submission");
 }
 
 async fn every_channel(app: App) {
@@ -345,6 +357,16 @@ async fn errors_are_json_with_codes(app: App) {
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_DATE")));
     let (status, error) = app.get("/api/v1/nothing-here").await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("NOT_FOUND")));
+    // Public look-ups are limited per client address (60 a minute).
+    let mut limited = false;
+    for _ in 0..61 {
+        let (status, body) = app.get("/api/v1/public/dossiers/26740-260309-0001?secret=XXXXXXXX").await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["error"]["code"], "RATE_LIMITED");
+            limited = true;
+        }
+    }
+    assert!(limited);
     let (status, document) = app.get("/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
