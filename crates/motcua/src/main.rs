@@ -99,6 +99,22 @@ enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// Sao lưu trực tuyến / a consistent online backup while the server keeps writing.
+    Backup {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+        /// Tệp sao lưu / the backup file (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Khôi phục vào cơ sở dữ liệu trống / restore a backup into a new SQLite file or an empty PostgreSQL database.
+    Restore {
+        #[command(flatten)]
+        database: db_cli::DatabaseArgs,
+        /// Tệp sao lưu / the backup file.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Nhật ký kiểm toán / the tamper-evident audit trail.
     Audit {
         #[command(subcommand)]
@@ -213,6 +229,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats { database, unit, from, to, format } => {
             runtime()?.block_on(db_cli::stats(&config, &database, &unit, &from, &to, &format))
         }
+        Command::Backup { database, out } => runtime()?.block_on(db_cli::backup(&database, &out)),
+        Command::Restore { database, from } => runtime()?.block_on(db_cli::restore(&database, &from)),
         Command::Audit { command: AuditCommand::Verify { database } } => {
             if runtime()?.block_on(db_cli::audit_verify(&config, &database))? {
                 Ok(())
