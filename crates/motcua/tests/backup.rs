@@ -52,12 +52,9 @@ async fn content(url: &str) -> String {
 }
 
 async fn round_trip(source: String, fresh_targets: Vec<String>, backup_dir: std::path::PathBuf) {
-    for args in
-        [vec!["import-catalog", &data("hcmc-units-2025.toml"), &data("hcmc-procedures.toml"), "--database", &source]]
-    {
-        let output = motcua(&args);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    }
+    let (units, procedures) = (data("hcmc-units-2025.toml"), data("hcmc-procedures.toml"));
+    let output = motcua(&["import-catalog", &units, &procedures, "--database", &source]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let mut server = Command::new(env!("CARGO_BIN_EXE_motcua"))
         .args(["serve", "--database", &source, "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
