@@ -74,6 +74,13 @@ pub fn parse_catalogues(
     Ok(merged)
 }
 
+/// A strict `YYYY-MM-DD` date from a command-line option.
+fn parse_day(text: &str, name: &str) -> Result<jiff::civil::Date> {
+    Ok(text.parse::<jiff::civil::Date>().ok().filter(|_| text.len() == 10).ok_or_else(|| {
+        InputError(format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"))
+    })?)
+}
+
 /// `motcua migrate`.
 pub async fn migrate(args: &DatabaseArgs) -> Result<()> {
     let store = open_store(&args.database).await?;
@@ -101,13 +108,7 @@ pub async fn import_catalog(args: &DatabaseArgs, files: &[PathBuf]) -> Result<()
 
 /// `motcua stats`.
 pub async fn stats(config: &Config, args: &DatabaseArgs, unit: &str, from: &str, to: &str, format: &str) -> Result<()> {
-    let parse = |text: &str, name: &str| -> Result<jiff::civil::Date> {
-        let valid = text.len() == 10;
-        Ok(text.parse::<jiff::civil::Date>().ok().filter(|_| valid).ok_or_else(|| {
-            InputError(format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"))
-        })?)
-    };
-    let (from, to) = (parse(from, "--from")?, parse(to, "--to")?);
+    let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
     if !matches!(format, "csv" | "json") {
         return Err(InputError(format!(
             "--format phải là csv hoặc json / --format must be csv or json, not {format:?}"
@@ -294,12 +295,7 @@ pub async fn simulate(
     to: &str,
     seed: u64,
 ) -> Result<()> {
-    let parse = |text: &str, name: &str| -> Result<jiff::civil::Date> {
-        Ok(text.parse::<jiff::civil::Date>().ok().filter(|_| text.len() == 10).ok_or_else(|| {
-            InputError(format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"))
-        })?)
-    };
-    let (from, to) = (parse(from, "--from")?, parse(to, "--to")?);
+    let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
     if from > to || dossiers == 0 {
         return Err(InputError(
             "cần --from ≤ --to và --dossiers > 0 / needs --from ≤ --to and --dossiers > 0".to_owned(),
