@@ -265,19 +265,20 @@ pub async fn restore(args: &DatabaseArgs, from: &Path) -> Result<()> {
 }
 
 /// Serves the API until Ctrl-C.
-pub async fn serve(config: &Config, args: &DatabaseArgs, listen: &str) -> Result<()> {
+pub async fn serve(config: &Config, args: &DatabaseArgs, listen: &str, secure_cookies: bool) -> Result<()> {
     let store = open_store(&args.database).await?;
-    serve_store(config, store, listen).await
+    serve_store(config, store, listen, secure_cookies).await
 }
 
-async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str) -> Result<()> {
+async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, secure_cookies: bool) -> Result<()> {
     let service = service(config, store)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| InputError(format!("không mở được cổng / cannot listen on {listen}: {error}")))?;
     let address = listener.local_addr()?;
     println!("motcua đang chạy tại / serving at http://{address}/api/v1/openapi.json");
-    let state = web::AppState::new(service, Arc::new(web::SystemClock));
+    let mut state = web::AppState::new(service, Arc::new(web::SystemClock));
+    state.secure_cookies = secure_cookies;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -393,8 +394,27 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
         summary.transitions,
         started.elapsed().as_secs_f64()
     );
+    demo_account(&service, now).await?;
     if no_serve {
         return Ok(());
     }
-    serve_store(config, store, listen).await
+    serve_store(config, store, listen, false).await
+}
+
+/// The demo's account `demo`: desk, processing, inspection and city-leader roles on the whole
+/// city (deciding needs a unit head on the dossier's own unit: `motcua user grant demo unit_head
+/// CODE`), with a fresh password and an API token, printed once.
+async fn demo_account(service: &Service, now: jiff::Timestamp) -> Result<()> {
+    use store::access::{Actor, Role};
+    let by = Actor::system("demo");
+    let password = crate::user_cli::generate_password()?;
+    service.add_user("demo", "Tài khoản thử nghiệm", &password, &by, now).await?;
+    let roles = [Role::DeskOfficer, Role::ProcessingOfficer, Role::Inspector, Role::CityLeader, Role::Integrator];
+    for role in roles {
+        service.grant("demo", role, "79", &by, now).await?;
+    }
+    let (_, token) = service.create_api_token("demo", "demo", &roles, &by, now).await?;
+    println!("tài khoản / account: demo, mật khẩu / password: {password}");
+    println!("mã API / API token (Authorization: Bearer ...): {token}");
+    Ok(())
 }

@@ -4,6 +4,7 @@
 mod calendar_cli;
 mod config;
 mod db_cli;
+mod user_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,10 @@ enum Command {
         /// Địa chỉ / listen address.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Cookie phiên có cờ Secure (máy chủ sau TLS) / session cookies carry `Secure` (the
+        /// server is reached over HTTPS through a proxy).
+        #[arg(long, env = "MOTCUA_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Cập nhật lược đồ cơ sở dữ liệu / run the database migrations.
     Migrate {
@@ -119,6 +124,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Tài khoản cán bộ, vai trò, mã truy cập / staff accounts, roles and API tokens.
+    User {
+        #[command(subcommand)]
+        command: user_cli::UserCommand,
     },
     /// Đối soát thống kê với nhật ký sự kiện / recompute every statistic and state from the event log.
     Check {
@@ -212,9 +222,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Calendar { command } => calendar_cli::run(&config, command),
         Command::Deadline(args) => calendar_cli::deadline(&config, args),
-        Command::Serve { database, listen } => {
+        Command::Serve { database, listen, secure_cookies } => {
             init_tracing();
-            runtime()?.block_on(db_cli::serve(&config, &database, &listen))
+            runtime()?.block_on(db_cli::serve(&config, &database, &listen, secure_cookies))
         }
         Command::Migrate { database } => runtime()?.block_on(db_cli::migrate(&database)),
         Command::ImportCatalog { files, database } => runtime()?.block_on(db_cli::import_catalog(&database, &files)),
@@ -238,6 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(AuditBroken.into())
             }
         }
+        Command::User { command } => runtime()?.block_on(user_cli::run(&config, command)),
         Command::Check { database } => {
             if runtime()?.block_on(db_cli::check(&config, &database))? {
                 Ok(())

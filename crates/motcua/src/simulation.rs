@@ -16,6 +16,9 @@ use jiff::civil::Date;
 use store::service::{Service, SubmitRequest, add_increments, increments, stored_precision};
 use store::{Applicant, BulkBatch, BulkDossier, UnitRecord, day_number};
 
+/// The actor name of simulated events (the name `Actor::system("simulation")` writes).
+const SIMULATION_ACTOR: &str = "system:simulation";
+
 /// Where simulated dossiers go: through the service one write at a time (as the API does), or
 /// computed in memory with the same domain functions and written in large batches.
 pub enum Writer<'a> {
@@ -92,7 +95,7 @@ impl BulkWriter {
         self.batch.sequences.insert((unit.id, day_number(day)), i64::from(*sequence));
         let new =
             NewDossier { receiving_unit: unit_code, procedure: procedure.code.clone(), channel, idempotency_key: None };
-        let (state, event) = dossier::submit(&new, &code, &procedure, "simulation", at)?;
+        let (state, event) = dossier::submit(&new, &code, &procedure, SIMULATION_ACTOR, at)?;
         add_increments(&mut self.batch.aggregates, &increments(unit.id, None, &state, &event));
         let dossier = BulkDossier { unit_id: unit.id, current_unit_id: unit.id, state, events: vec![event], applicant };
         self.current = Some((dossier, procedure));
@@ -105,7 +108,7 @@ impl BulkWriter {
             anyhow::bail!("no dossier in progress");
         };
         let engine = self.service.engine_for(dossier.state.receiving_unit.as_str());
-        let context = Context { engine, procedure, actor: "simulation", at, channel };
+        let context = Context { engine, procedure, actor: SIMULATION_ACTOR, at, channel };
         let event = dossier::decide_event(&dossier.state, &transition, &context)?;
         let after = dossier::fold(Some(&dossier.state), &event)?;
         add_increments(&mut self.batch.aggregates, &increments(dossier.unit_id, Some(&dossier.state), &after, &event));
@@ -134,7 +137,7 @@ impl Writer<'_> {
                     idempotency_key: None,
                     applicant,
                 };
-                Ok(service.submit(request, "simulation", at).await?.0.state.code)
+                Ok(service.submit(request, &store::access::Actor::system("simulation"), at).await?.0.state.code)
             }
             Writer::Bulk(bulk) => bulk.as_mut().submit(unit, procedure.clone(), channel, applicant, at).await,
         }
@@ -150,7 +153,9 @@ impl Writer<'_> {
     ) -> Result<()> {
         match self {
             Writer::Service(_) => {
-                service.transition(code, None, transition, "simulation", channel, at).await?;
+                service
+                    .transition(code, None, transition, &store::access::Actor::system("simulation"), channel, at)
+                    .await?;
                 Ok(())
             }
             Writer::Bulk(bulk) => bulk.transition(transition, channel, at),

@@ -2,6 +2,8 @@
 //! restored data is consistent (check and audit chains) and, once writes stop, a backup restores
 //! to exactly the same content, table by table.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,6 +57,7 @@ async fn round_trip(source: String, fresh_targets: Vec<String>, backup_dir: std:
     let (units, procedures) = (data("hcmc-units-2025.toml"), data("hcmc-procedures.toml"));
     let output = motcua(&["import-catalog", &units, &procedures, "--database", &source]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = common::staff_token(&source, "backup.officer", "26740");
     let mut server = Command::new(env!("CARGO_BIN_EXE_motcua"))
         .args(["serve", "--database", &source, "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -69,9 +72,9 @@ async fn round_trip(source: String, fresh_targets: Vec<String>, backup_dir: std:
     let stop = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
     for client in 0..4 {
-        let (base, stop) = (base.clone(), stop.clone());
+        let (base, stop, token) = (base.clone(), stop.clone(), token.clone());
         writers.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = common::client_with(&token, std::time::Duration::from_secs(30));
             let mut written = 0;
             while !stop.load(Ordering::Relaxed) {
                 let body = serde_json::json!({ "unit": "26740", "procedure": "1.004873", "channel": "counter",

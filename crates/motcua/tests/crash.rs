@@ -5,6 +5,8 @@
 //! may differ), retried intakes find the dossier their key created, and `motcua check` finds no
 //! difference between the statistics and the event log. On SQLite and on PostgreSQL.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -206,8 +208,8 @@ struct Client {
 }
 
 impl Client {
-    fn new(base: &str, ledger: &Arc<Mutex<Ledger>>) -> Client {
-        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().expect("client");
+    fn new(base: &str, token: &str, ledger: &Arc<Mutex<Ledger>>) -> Client {
+        let http = common::client_with(token, Duration::from_secs(20));
         Client { http, base: base.to_owned(), ledger: ledger.clone() }
     }
 
@@ -248,7 +250,7 @@ impl Client {
             "idempotency_key": key,
             "applicant": {"name": format!("Nguyễn Thị Thử {key}")},
         });
-        let request = self.http.post(format!("{}/api/v1/dossiers", self.base)).header("x-actor", "desk-crash");
+        let request = self.http.post(format!("{}/api/v1/dossiers", self.base));
         let reply = send(request.json(&body)).await;
         let mut ledger = self.ledger();
         let (status, body) = match reply {
@@ -331,10 +333,7 @@ impl Client {
             if action == "decide" {
                 body["outcome"] = json!("approved");
             }
-            let request = self
-                .http
-                .post(format!("{}/api/v1/dossiers/{code}/transitions", self.base))
-                .header("x-actor", "officer-crash");
+            let request = self.http.post(format!("{}/api/v1/dossiers/{code}/transitions", self.base));
             let reply = send(request.json(&body)).await;
             let mut ledger = self.ledger();
             match reply {
@@ -402,11 +401,12 @@ fn crash_rounds(url: &str, name: &str) {
         url,
     ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = common::staff_token(url, "crash.officer", UNIT);
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     for round in 1..=ROUNDS {
         let mut server = Server::start(url, &log);
-        let client = Client::new(&server.base, &ledger);
+        let client = Client::new(&server.base, &token, &ledger);
         let delay = Duration::from_millis(fastrand::u64(300..=1500));
         runtime.block_on(async {
             let tasks: Vec<_> = (0..CLIENTS).map(|_| tokio::spawn(client.clone().run())).collect();
@@ -430,7 +430,7 @@ fn crash_rounds(url: &str, name: &str) {
     // Restart once more: retry the intakes whose answer was lost (so that every dossier in the
     // database is in the ledger), then read back every dossier.
     let mut server = Server::start(url, &log);
-    let client = Client::new(&server.base, &ledger);
+    let client = Client::new(&server.base, &token, &ledger);
     let (problems, events, stats) = runtime.block_on(async {
         let lost: Vec<String> = ledger.lock().expect("ledger").lost_intakes.drain(..).collect();
         for key in lost {

@@ -13,13 +13,15 @@ use async_trait::async_trait;
 use domain::catalog::{Catalog, Procedure, UnitKind};
 use domain::dossier::{self, Channel, DossierState, Event};
 use domain::stats::PeriodSums;
+use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, Transaction};
+use store::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
-    Aggregates, Applicant, BulkBatch, DAILY_COUNTERS, DecideEvent, DossierRecord, ImportReport, NewDossierWrite,
+    Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number,
     instant_of, micros,
 };
@@ -202,14 +204,14 @@ async fn append_audit(connection: &mut PgConnection, entry: &AuditWrite) -> Stor
     Ok(())
 }
 
-fn audit_of(unit_id: i64, code: &str, event: &Event) -> AuditWrite {
+fn audit_of(unit_id: i64, code: &str, event: &Event, client: Option<&String>) -> AuditWrite {
     AuditWrite {
         chain: unit_id,
         at: event.at,
         actor: event.actor.clone(),
         action: event.kind.clone(),
         target: code.to_owned(),
-        client: None,
+        client: client.cloned(),
     }
 }
 
@@ -546,18 +548,14 @@ impl Store for PostgresStore {
                 Err(error) => return Err(database(error)),
             }
         }
-        append_audit(&mut tx, &audit_of(write.unit_id, &code, &event)).await?;
+        append_audit(&mut tx, &audit_of(write.unit_id, &code, &event, write.client.as_ref())).await?;
         tx.commit().await.map_err(database)?;
         Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
     }
 
-    async fn apply(
-        &self,
-        code: &str,
-        expected_version: Option<i64>,
-        current_unit_id: Option<i64>,
-        decide: DecideEvent,
-    ) -> StoreResult<StoredDossier> {
+    async fn apply(&self, write: ApplyWrite) -> StoreResult<StoredDossier> {
+        let ApplyWrite { code, expected_version, current_unit_id, client, decide } = write;
+        let code = code.as_str();
         let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1 FOR UPDATE")
             .bind(code)
@@ -573,14 +571,14 @@ impl Store for PostgresStore {
         }
         let procedure =
             self.procedure_version(&mut tx, stored.state.procedure.as_str(), stored.state.procedure_version).await?;
-        let event = decide(&stored.state, &procedure)?;
+        let event = decide(&stored, &procedure)?;
         let after = dossier::fold(Some(&stored.state), &event)?;
         let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
         insert_event(&mut tx, stored.unit_id, code, &event).await?;
         let current = current_unit_id.unwrap_or(stored.current_unit_id);
         update_dossier(&mut tx, stored.unit_id, current, &after, stored.state.version).await?;
         apply_increments(&mut tx, &changes).await?;
-        append_audit(&mut tx, &audit_of(stored.unit_id, code, &event)).await?;
+        append_audit(&mut tx, &audit_of(stored.unit_id, code, &event, client.as_ref())).await?;
         tx.commit().await.map_err(database)?;
         Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
     }
@@ -912,6 +910,249 @@ impl Store for PostgresStore {
         bulk_write(&mut tx, batch).await?;
         tx.commit().await.map_err(database)
     }
+
+    async fn unit_parents(&self) -> StoreResult<Vec<(i64, Option<i64>)>> {
+        let rows =
+            sqlx::query("SELECT id, parent_id FROM units ORDER BY id").fetch_all(&self.pool).await.map_err(database)?;
+        rows.iter().map(|row| Ok((column(row, "id")?, column(row, "parent_id")?))).collect()
+    }
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<i64> {
+        // One statement: the unique login decides, so two concurrent creations cannot both win.
+        let row = sqlx::query(
+            "INSERT INTO users (login, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (login) DO NOTHING RETURNING id",
+        )
+        .bind(&user.login)
+        .bind(&user.display_name)
+        .bind(&user.password_hash)
+        .bind(micros(user.created_at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database)?;
+        match row {
+            Some(row) => column(&row, "id"),
+            None => Err(user_exists(&user.login)),
+        }
+    }
+
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1")))
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(user_record).transpose()
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY login")))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?;
+        rows.iter().map(user_record).collect()
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let updated =
+            sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
+                .bind(password_hash)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(database)?;
+        if updated.rows_affected() == 0 {
+            return Err(user_not_found(user_id));
+        }
+        end_sessions(&mut tx, user_id).await?;
+        tx.commit().await.map_err(database)
+    }
+
+    async fn set_disabled(&self, user_id: i64, disabled: bool) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let updated = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        if updated.rows_affected() == 0 {
+            return Err(user_not_found(user_id));
+        }
+        if disabled {
+            end_sessions(&mut tx, user_id).await?;
+        }
+        tx.commit().await.map_err(database)
+    }
+
+    async fn add_grant(&self, user_id: i64, role: &str, unit_id: i64) -> StoreResult<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO user_grants (user_id, role, unit_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, role, unit_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(role)
+        .bind(unit_id)
+        .execute(&self.pool)
+        .await
+        .map_err(database)?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    async fn remove_grant(&self, user_id: i64, role: &str, unit_id: i64) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM user_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
+            .bind(user_id)
+            .bind(role)
+            .bind(unit_id)
+            .execute(&self.pool)
+            .await
+            .map_err(database)?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    async fn grants_of(&self, user_id: i64) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT role, unit_id FROM user_grants WHERE user_id = $1 ORDER BY role, unit_id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?;
+        rows.iter().map(|row| Ok((column(row, "role")?, column(row, "unit_id")?))).collect()
+    }
+
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        locked_until: &(dyn Fn(i64) -> Option<Timestamp> + Send + Sync),
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let failures: i64 =
+            sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(database)?
+                .ok_or_else(|| user_not_found(user_id))?
+                .try_get("failed_logins")
+                .map_err(database)?;
+        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+            .bind(optional_micros(locked_until(failures)))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        tx.commit().await.map_err(database)?;
+        Ok(failures)
+    }
+
+    async fn record_login_success(&self, user_id: i64) -> StoreResult<()> {
+        let updated = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(database)?;
+        if updated.rows_affected() == 0 {
+            return Err(user_not_found(user_id));
+        }
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(micros(session.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id)
+        .bind(&session.csrf_token)
+        .bind(micros(session.created_at))
+        .bind(micros(session.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+        tx.commit().await.map_err(database)
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database)?;
+        row.as_ref().map(session_record).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(database)?;
+        Ok(())
+    }
+
+    async fn create_token(&self, token: &NewToken) -> StoreResult<i64> {
+        let roles = roles_text(&token.roles)?;
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, user_id, name, roles, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&token.token_hash)
+        .bind(token.user_id)
+        .bind(&token.name)
+        .bind(roles)
+        .bind(micros(token.created_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(database)?
+        .try_get("id")
+        .map_err(database)
+    }
+
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1")))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(token_record).transpose()
+    }
+
+    async fn tokens_of(&self, user_id: i64) -> StoreResult<Vec<TokenRecord>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
+        )))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        rows.iter().map(token_record).collect()
+    }
+
+    async fn revoke_token(&self, token_id: i64, at: Timestamp) -> StoreResult<bool> {
+        let updated = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(micros(at))
+            .bind(token_id)
+            .execute(&self.pool)
+            .await
+            .map_err(database)?;
+        Ok(updated.rows_affected() == 1)
+    }
 }
 
 async fn insert_dossier(connection: &mut PgConnection, unit_id: i64, state: &DossierState) -> StoreResult<()> {
@@ -1131,5 +1372,76 @@ fn audit_record(row: &PgRow) -> StoreResult<AuditRecord> {
         },
         prev_hash: row.try_get("prev_hash").map_err(database)?,
         hash: row.try_get("hash").map_err(database)?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";
+const TOKEN_COLUMNS: &str = "id, user_id, name, roles, created_at, revoked_at";
+
+fn user_exists(login: &str) -> StoreError {
+    StoreError::Domain(domain::DomainError::new(
+        "USER_EXISTS",
+        format!("tài khoản đã tồn tại / the login is taken: {login}"),
+    ))
+}
+
+fn user_not_found(user_id: i64) -> StoreError {
+    StoreError::NotFound(format!("tài khoản / account {user_id}"))
+}
+
+/// Ends every session of an account (inside the caller's transaction).
+async fn end_sessions(tx: &mut PgConnection, user_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(database)?;
+    Ok(())
+}
+
+fn optional_instant(micros: Option<i64>) -> StoreResult<Option<Timestamp>> {
+    micros.map(instant_of).transpose()
+}
+
+fn user_record(row: &PgRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: column(row, "id")?,
+        login: column(row, "login")?,
+        display_name: column(row, "display_name")?,
+        password_hash: column(row, "password_hash")?,
+        disabled: column(row, "disabled")?,
+        failed_logins: column(row, "failed_logins")?,
+        locked_until: optional_instant(column(row, "locked_until")?)?,
+        created_at: instant_of(column(row, "created_at")?)?,
+    })
+}
+
+fn session_record(row: &PgRow) -> StoreResult<SessionRecord> {
+    Ok(SessionRecord {
+        token_hash: column(row, "token_hash")?,
+        user_id: column(row, "user_id")?,
+        csrf_token: column(row, "csrf_token")?,
+        created_at: instant_of(column(row, "created_at")?)?,
+        expires_at: instant_of(column(row, "expires_at")?)?,
+    })
+}
+
+/// The stored form of a token's roles: their stable names, comma-separated. A name that is empty
+/// or holds a comma would not read back as itself, so it is refused.
+fn roles_text(roles: &[String]) -> StoreResult<String> {
+    if let Some(bad) = roles.iter().find(|role| role.is_empty() || role.contains(',')) {
+        return Err(StoreError::Database(format!("a role name cannot be stored: {bad:?}")));
+    }
+    Ok(roles.join(","))
+}
+
+fn roles_of(text: &str) -> Vec<String> {
+    text.split(',').filter(|role| !role.is_empty()).map(str::to_owned).collect()
+}
+
+fn token_record(row: &PgRow) -> StoreResult<TokenRecord> {
+    Ok(TokenRecord {
+        id: column(row, "id")?,
+        user_id: column(row, "user_id")?,
+        name: column(row, "name")?,
+        roles: roles_of(column(row, "roles")?),
+        created_at: instant_of(column(row, "created_at")?)?,
+        revoked_at: optional_instant(column(row, "revoked_at")?)?,
     })
 }

@@ -11,6 +11,8 @@ use calendar::WorkingTime;
 use domain::catalog::parse_catalog;
 use domain::dossier::{Channel, Outcome, Status, Transition};
 use jiff::Timestamp;
+use store::access::{Actor, Role};
+use store::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
 use store::service::{Service, SubmitRequest};
 use store::{Applicant, StatsQuery, Store, StoreError};
 
@@ -65,7 +67,10 @@ fn submit_request(procedure: &str, channel: Channel, key: Option<&str>) -> Submi
 }
 
 async fn act(service: &Service, code: &str, transition: Transition, at: &str) -> store::StoredDossier {
-    service.transition(code, None, transition, "officer-1", Channel::Counter, instant(at)).await.expect("transition")
+    service
+        .transition(code, None, transition, &Actor::system("officer-1"), Channel::Counter, instant(at))
+        .await
+        .expect("transition")
 }
 
 pub async fn catalogue_import_and_lookup(store: Arc<dyn Store>) {
@@ -98,7 +103,7 @@ pub async fn full_lifecycle_with_statistics(store: Arc<dyn Store>) {
     let (created, fresh) = service
         .submit(
             submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None),
-            "desk-1",
+            &Actor::system("desk-1"),
             instant("2026-03-09T09:00:00.987654321+07:00"),
         )
         .await
@@ -159,7 +164,7 @@ pub async fn supplement_restart_apology_and_late(store: Arc<dyn Store>) {
     let (created, _) = service
         .submit(
             submit_request(THREE_DAY_PROCEDURE, Channel::Online, None),
-            "citizen",
+            &Actor::system("citizen"),
             instant("2026-03-09T20:00:00+07:00"),
         )
         .await
@@ -194,7 +199,7 @@ pub async fn supplement_restart_apology_and_late(store: Arc<dyn Store>) {
             &code,
             None,
             Transition::Apologize { new_appointment: instant("2026-03-20T17:00:00+07:00"), reason: "x".to_owned() },
-            "officer-1",
+            &Actor::system("officer-1"),
             Channel::Counter,
             instant("2026-03-18T09:00:00+07:00"),
         )
@@ -238,7 +243,7 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
     let (created, _) = service
         .submit(
             submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None),
-            "desk-1",
+            &Actor::system("desk-1"),
             instant("2026-03-09T09:00:00+07:00"),
         )
         .await
@@ -253,7 +258,14 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
     ];
     for (transition, expected) in cases {
         let error = service
-            .transition(&code, None, transition, "officer-1", Channel::Counter, instant("2026-03-09T09:10:00+07:00"))
+            .transition(
+                &code,
+                None,
+                transition,
+                &Actor::system("officer-1"),
+                Channel::Counter,
+                instant("2026-03-09T09:10:00+07:00"),
+            )
             .await
             .expect_err("refused");
         assert_eq!(error.code(), expected);
@@ -265,7 +277,7 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
             "26740-260309-9999",
             None,
             Transition::Accept,
-            "officer-1",
+            &Actor::system("officer-1"),
             Channel::Counter,
             instant("2026-03-09T09:10:00+07:00"),
         )
@@ -278,7 +290,7 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
             &code,
             Some(1),
             Transition::Accept,
-            "officer-1",
+            &Actor::system("officer-1"),
             Channel::Counter,
             instant("2026-03-09T09:10:00+07:00"),
         )
@@ -289,7 +301,7 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
             &code,
             Some(1),
             Transition::Withdraw { reason: "x".to_owned() },
-            "officer-2",
+            &Actor::system("officer-2"),
             Channel::Counter,
             instant("2026-03-09T09:11:00+07:00"),
         )
@@ -302,7 +314,7 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
                 unit_code: "99999".to_owned(),
                 ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None)
             },
-            "desk",
+            &Actor::system("desk"),
             instant("2026-03-09T09:00:00+07:00"),
         )
         .await
@@ -314,7 +326,7 @@ pub async fn invalid_transitions_write_nothing(store: Arc<dyn Store>) {
                 applicant: Applicant::default(),
                 ..submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None)
             },
-            "desk",
+            &Actor::system("desk"),
             instant("2026-03-09T09:00:00+07:00"),
         )
         .await
@@ -328,7 +340,7 @@ pub async fn idempotent_intake(store: Arc<dyn Store>) {
     let (first, created) = service
         .submit(
             submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")),
-            "national_portal",
+            &Actor::system("national_portal"),
             at,
         )
         .await
@@ -337,7 +349,7 @@ pub async fn idempotent_intake(store: Arc<dyn Store>) {
     let (second, created) = service
         .submit(
             submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000123")),
-            "national_portal",
+            &Actor::system("national_portal"),
             at,
         )
         .await
@@ -347,7 +359,7 @@ pub async fn idempotent_intake(store: Arc<dyn Store>) {
     let (third, _) = service
         .submit(
             submit_request(SAME_DAY_PROCEDURE, Channel::NationalPortal, Some("DVCQG-000124")),
-            "national_portal",
+            &Actor::system("national_portal"),
             at,
         )
         .await
@@ -371,15 +383,17 @@ pub async fn concurrent_clients(store: Arc<dyn Store>) {
                     unit_code: unit.to_owned(),
                     ..submit_request(THREE_DAY_PROCEDURE, Channel::Online, Some(&key))
                 };
-                let (dossier, _) =
-                    service.submit(request, "citizen", instant("2026-03-09T09:00:00+07:00")).await.expect("submit");
+                let (dossier, _) = service
+                    .submit(request, &Actor::system("citizen"), instant("2026-03-09T09:00:00+07:00"))
+                    .await
+                    .expect("submit");
                 let code = dossier.state.code;
                 service
                     .transition(
                         &code,
                         None,
                         Transition::Accept,
-                        "desk",
+                        &Actor::system("desk"),
                         Channel::Online,
                         instant("2026-03-09T10:00:00+07:00"),
                     )
@@ -391,7 +405,7 @@ pub async fn concurrent_clients(store: Arc<dyn Store>) {
                             &code,
                             None,
                             Transition::Decide { outcome: Outcome::Approved, reason: None },
-                            "head",
+                            &Actor::system("head"),
                             Channel::Counter,
                             instant("2026-03-12T16:00:00+07:00"),
                         )
@@ -470,8 +484,10 @@ pub async fn audit_chain(store: Arc<dyn Store>) {
     for (unit, minute) in [(WARD, 0), (OTHER_WARD, 5), (WARD, 10)] {
         let request =
             SubmitRequest { unit_code: unit.to_owned(), ..submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None) };
-        let (dossier, _) =
-            service.submit(request, "desk-1", instant(&format!("2026-03-09T09:{minute:02}:00+07:00"))).await.unwrap();
+        let (dossier, _) = service
+            .submit(request, &Actor::system("desk-1"), instant(&format!("2026-03-09T09:{minute:02}:00+07:00")))
+            .await
+            .unwrap();
         let code = dossier.state.code;
         act(&service, &code, Transition::Accept, "2026-03-09T10:00:00+07:00").await;
         act(
@@ -500,7 +516,7 @@ pub async fn audit_chain(store: Arc<dyn Store>) {
             "26740-260309-0001",
             None,
             Transition::ReturnResult,
-            "x",
+            &Actor::system("x"),
             Channel::Counter,
             instant("2026-03-10T12:00:00+07:00"),
         )
@@ -586,10 +602,234 @@ pub async fn unit_office_hours(store: Arc<dyn Store>) {
     for unit in [WARD, OTHER_WARD] {
         let request =
             SubmitRequest { unit_code: unit.to_owned(), ..submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None) };
-        let (dossier, _) = service.submit(request, "desk", instant("2026-03-09T17:10:00+07:00")).await.unwrap();
+        let (dossier, _) =
+            service.submit(request, &Actor::system("desk"), instant("2026-03-09T17:10:00+07:00")).await.unwrap();
         let accepted = act(&service, &dossier.state.code, Transition::Accept, "2026-03-09T17:15:00+07:00").await;
         dues.push(show(accepted.state.legal_due.unwrap()));
     }
     // The ward still works at 17:15 (closes 17:30); the other ward had closed at 17:00.
     assert_eq!(dues, ["2026-03-12T17:15:00+07:00", "2026-03-12T17:00:00+07:00"]);
+}
+
+fn new_user(login: &str, created_at: Timestamp) -> NewUser {
+    NewUser {
+        login: login.to_owned(),
+        display_name: format!("Cán bộ {login}"),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$hash-of-{login}"),
+        created_at,
+    }
+}
+
+fn session_for(seed: char, user_id: i64, start: &str, end: &str) -> SessionRecord {
+    SessionRecord {
+        token_hash: seed.to_string().repeat(64),
+        user_id,
+        csrf_token: format!("csrf-{seed}"),
+        created_at: instant(start),
+        expires_at: instant(end),
+    }
+}
+
+/// Accounts, grants, log-in failures, sessions and API tokens round-trip through the store; the
+/// unit tree the access checks use has every unit of every structure with its parent.
+pub async fn accounts_round_trip(store: Arc<dyn Store>) {
+    let _service = seeded(store.clone()).await;
+    let created = instant("2026-03-09T08:00:00+07:00");
+
+    // Accounts.
+    let lan = store.create_user(&new_user("lan.nguyen", created)).await.expect("create lan");
+    let binh = store.create_user(&new_user("binh.tran", created)).await.expect("create binh");
+    assert_ne!(lan, binh);
+    let taken = store
+        .create_user(&NewUser { display_name: "Người khác".to_owned(), ..new_user("lan.nguyen", created) })
+        .await
+        .expect_err("the login is taken");
+    assert_eq!(taken.code(), "USER_EXISTS");
+    assert!(taken.to_string().contains("lan.nguyen"), "{taken}");
+    let expected_lan = UserRecord {
+        id: lan,
+        login: "lan.nguyen".to_owned(),
+        display_name: "Cán bộ lan.nguyen".to_owned(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$hash-of-lan.nguyen".to_owned(),
+        disabled: false,
+        failed_logins: 0,
+        locked_until: None,
+        created_at: created,
+    };
+    assert_eq!(
+        store.user_by_login("lan.nguyen").await.unwrap(),
+        Some(expected_lan.clone()),
+        "the duplicate changed nothing"
+    );
+    assert_eq!(store.user_by_id(lan).await.unwrap(), Some(expected_lan.clone()));
+    assert_eq!(store.user_by_login("LAN.NGUYEN").await.unwrap(), None, "logins are compared exactly");
+    assert_eq!(store.user_by_id(lan.max(binh) + 1).await.unwrap(), None);
+    let users = store.list_users().await.unwrap();
+    let logins: Vec<&str> = users.iter().map(|user| user.login.as_str()).collect();
+    assert_eq!(logins, ["binh.tran", "lan.nguyen"]);
+    assert_eq!(users[1], expected_lan);
+
+    // Grants.
+    let on = jiff::civil::date(2026, 3, 9);
+    let ward = store.find_unit(WARD, on).await.unwrap().expect("ward").id;
+    let other_ward = store.find_unit(OTHER_WARD, on).await.unwrap().expect("other ward").id;
+    let city = store.find_unit("79", on).await.unwrap().expect("city").id;
+    let (desk, admin) = (Role::DeskOfficer.as_str(), Role::Administrator.as_str());
+    assert!(store.add_grant(lan, desk, other_ward).await.unwrap());
+    assert!(store.add_grant(lan, desk, ward).await.unwrap());
+    assert!(store.add_grant(lan, admin, city).await.unwrap());
+    assert!(!store.add_grant(lan, desk, ward).await.unwrap(), "already granted");
+    assert!(store.add_grant(binh, desk, ward).await.unwrap(), "grants are per account");
+    let mut desk_units = [ward, other_ward];
+    desk_units.sort_unstable();
+    assert_eq!(
+        store.grants_of(lan).await.unwrap(),
+        [(admin.to_owned(), city), (desk.to_owned(), desk_units[0]), (desk.to_owned(), desk_units[1])]
+    );
+    assert!(store.remove_grant(lan, desk, other_ward).await.unwrap());
+    assert!(!store.remove_grant(lan, desk, other_ward).await.unwrap(), "already removed");
+    assert!(!store.remove_grant(lan, admin, ward).await.unwrap(), "never granted there");
+    assert_eq!(store.grants_of(lan).await.unwrap(), [(admin.to_owned(), city), (desk.to_owned(), ward)]);
+    assert_eq!(store.grants_of(binh).await.unwrap(), [(desk.to_owned(), ward)]);
+
+    // Failed log-ins: counted one by one, the lock computed from the count is stored.
+    let failed_at = instant("2026-03-09T09:00:00+07:00");
+    let lock = move |failures: i64| {
+        (failures >= 2).then(|| failed_at.checked_add(jiff::SignedDuration::from_mins(failures)).unwrap())
+    };
+    for expected in 1..=3 {
+        assert_eq!(store.record_login_failure(lan, &lock).await.unwrap(), expected);
+        let user = store.user_by_id(lan).await.unwrap().unwrap();
+        assert_eq!((user.failed_logins, user.locked_until), (expected, lock(expected)));
+    }
+    assert_eq!(lock(3), Some(instant("2026-03-09T09:03:00+07:00")));
+    assert_eq!(store.user_by_id(binh).await.unwrap().unwrap().failed_logins, 0, "counted per account");
+    store.record_login_success(lan).await.unwrap();
+    let user = store.user_by_id(lan).await.unwrap().unwrap();
+    assert_eq!((user.failed_logins, user.locked_until), (0, None));
+    let missing = lan.max(binh) + 1;
+    assert_eq!(store.record_login_failure(missing, &lock).await.expect_err("no account").code(), "NOT_FOUND");
+
+    // Sessions: expired ones are still returned (the caller checks), and cleared when a session
+    // starting after their end is created.
+    let stale = session_for('a', lan, "2026-03-01T08:00:00+07:00", "2026-03-01T16:00:00+07:00");
+    let ends_at_start = session_for('b', binh, "2026-03-09T01:00:00+07:00", "2026-03-09T09:00:00+07:00");
+    // The later one first: creating it would remove the stale one.
+    for session in [&ends_at_start, &stale] {
+        store.create_session(session).await.unwrap();
+    }
+    assert_eq!(store.session(&stale.token_hash).await.unwrap(), Some(stale.clone()), "expired, still returned");
+    let lan_desk = session_for('c', lan, "2026-03-09T09:00:00+07:00", "2026-03-09T17:00:00+07:00");
+    store.create_session(&lan_desk).await.unwrap();
+    assert_eq!(store.session(&stale.token_hash).await.unwrap(), None, "expired before the new start: removed");
+    assert_eq!(store.session(&ends_at_start.token_hash).await.unwrap(), Some(ends_at_start.clone()), "ends at it");
+    assert_eq!(store.session(&lan_desk.token_hash).await.unwrap(), Some(lan_desk.clone()));
+    let lan_laptop = session_for('d', lan, "2026-03-09T09:30:00+07:00", "2026-03-09T17:30:00+07:00");
+    let binh_desk = session_for('e', binh, "2026-03-09T09:30:00+07:00", "2026-03-09T17:30:00+07:00");
+    for session in [&lan_laptop, &binh_desk] {
+        store.create_session(session).await.unwrap();
+    }
+    assert_eq!(store.session(&ends_at_start.token_hash).await.unwrap(), None);
+    store.delete_session(&lan_laptop.token_hash).await.unwrap();
+    assert_eq!(store.session(&lan_laptop.token_hash).await.unwrap(), None);
+    store.delete_session(&lan_laptop.token_hash).await.unwrap();
+    assert_eq!(store.session(&"f".repeat(64)).await.unwrap(), None);
+
+    // A new password clears the failures and the lock and ends the account's sessions only.
+    store.create_session(&lan_laptop).await.unwrap();
+    store.record_login_failure(lan, &lock).await.unwrap();
+    store.record_login_failure(lan, &lock).await.unwrap();
+    assert_eq!(store.user_by_id(lan).await.unwrap().unwrap().locked_until, lock(2));
+    store.set_password(lan, "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$new").await.unwrap();
+    let user = store.user_by_id(lan).await.unwrap().unwrap();
+    assert_eq!(user.password_hash, "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$new");
+    assert_eq!((user.failed_logins, user.locked_until, user.disabled), (0, None, false));
+    assert_eq!(store.session(&lan_desk.token_hash).await.unwrap(), None);
+    assert_eq!(store.session(&lan_laptop.token_hash).await.unwrap(), None);
+    assert_eq!(store.session(&binh_desk.token_hash).await.unwrap(), Some(binh_desk.clone()));
+    assert_eq!(store.set_password(missing, "x").await.expect_err("no account").code(), "NOT_FOUND");
+
+    // Disabling ends the sessions; enabling does not bring them back.
+    store.create_session(&lan_desk).await.unwrap();
+    store.set_disabled(binh, true).await.unwrap();
+    assert!(store.user_by_id(binh).await.unwrap().unwrap().disabled);
+    assert_eq!(store.session(&binh_desk.token_hash).await.unwrap(), None);
+    assert_eq!(
+        store.session(&lan_desk.token_hash).await.unwrap(),
+        Some(lan_desk.clone()),
+        "other accounts keep theirs"
+    );
+    store.set_disabled(binh, false).await.unwrap();
+    assert!(!store.user_by_id(binh).await.unwrap().unwrap().disabled);
+    assert_eq!(store.session(&binh_desk.token_hash).await.unwrap(), None);
+    assert_eq!(store.set_disabled(missing, true).await.expect_err("no account").code(), "NOT_FOUND");
+    assert_eq!(store.grants_of(binh).await.unwrap(), [(desk.to_owned(), ward)], "grants outlive a disable");
+
+    // API tokens.
+    let portal = NewToken {
+        token_hash: "1".repeat(64),
+        user_id: binh,
+        name: "cong-dvc-quoc-gia".to_owned(),
+        roles: vec![Role::Integrator.as_str().to_owned()],
+        created_at: created,
+    };
+    let reports = NewToken {
+        token_hash: "2".repeat(64),
+        name: "bao-cao".to_owned(),
+        roles: vec![Role::Inspector.as_str().to_owned(), Role::DeskOfficer.as_str().to_owned()],
+        ..portal.clone()
+    };
+    let nothing =
+        NewToken { token_hash: "3".repeat(64), name: "khong-quyen".to_owned(), roles: vec![], ..portal.clone() };
+    let portal_id = store.create_token(&portal).await.unwrap();
+    let reports_id = store.create_token(&reports).await.unwrap();
+    let nothing_id = store.create_token(&nothing).await.unwrap();
+    assert!(portal_id < reports_id && reports_id < nothing_id);
+    let record = |id: i64, token: &NewToken, revoked_at: Option<Timestamp>| TokenRecord {
+        id,
+        user_id: token.user_id,
+        name: token.name.clone(),
+        roles: token.roles.clone(),
+        created_at: token.created_at,
+        revoked_at,
+    };
+    assert_eq!(store.token(&portal.token_hash).await.unwrap(), Some(record(portal_id, &portal, None)));
+    assert_eq!(store.token(&"4".repeat(64)).await.unwrap(), None);
+    assert_eq!(
+        store.tokens_of(binh).await.unwrap(),
+        [record(portal_id, &portal, None), record(reports_id, &reports, None), record(nothing_id, &nothing, None)]
+    );
+    assert_eq!(store.tokens_of(lan).await.unwrap(), []);
+    let revoked_at = instant("2026-03-10T10:00:00+07:00");
+    assert!(store.revoke_token(portal_id, revoked_at).await.unwrap());
+    assert!(!store.revoke_token(portal_id, instant("2026-03-11T10:00:00+07:00")).await.unwrap(), "already revoked");
+    assert!(!store.revoke_token(nothing_id + 1, revoked_at).await.unwrap(), "unknown");
+    assert_eq!(
+        store.token(&portal.token_hash).await.unwrap(),
+        Some(record(portal_id, &portal, Some(revoked_at))),
+        "revoked tokens are returned, with the first revocation instant"
+    );
+    assert_eq!(store.token(&reports.token_hash).await.unwrap(), Some(record(reports_id, &reports, None)));
+
+    // The unit tree: every unit of both structures, with its parent.
+    let mut expected = std::collections::BTreeMap::new();
+    for day in [jiff::civil::date(2024, 6, 1), on] {
+        for unit in store.list_units(day).await.unwrap() {
+            assert_eq!(expected.insert(unit.id, unit.parent_id), None);
+        }
+    }
+    let parents = store.unit_parents().await.unwrap();
+    assert_eq!(parents.len(), 379 + 224, "units of the 2024 and 2025 structures");
+    assert_eq!(parents.iter().copied().collect::<std::collections::BTreeMap<_, _>>(), expected);
+    let on_2024 = jiff::civil::date(2024, 6, 1);
+    let ward_2024 = store.find_unit(WARD, on_2024).await.unwrap().unwrap().id;
+    let district_2024 = store.find_unit("760", on_2024).await.unwrap().unwrap().id;
+    let city_2024 = store.find_unit("79", on_2024).await.unwrap().unwrap().id;
+    let parent_of = |id: i64| parents.iter().find(|(unit, _)| *unit == id).map(|(_, parent)| *parent);
+    assert_eq!(parent_of(ward_2024), Some(Some(district_2024)), "2024: ward under its district");
+    assert_eq!(parent_of(district_2024), Some(Some(city_2024)), "2024: district under the city");
+    assert_eq!(parent_of(city_2024), Some(None), "the city is a root");
+    assert_eq!(parent_of(ward), Some(Some(city)), "2025: no district level");
+    assert_eq!(parent_of(city), Some(None));
+    assert_ne!(city, city_2024);
 }

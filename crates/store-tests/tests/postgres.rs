@@ -28,6 +28,7 @@ suite!(
     concurrent_clients,
     audit_chain,
     unit_office_hours,
+    accounts_round_trip,
 );
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.

@@ -39,6 +39,7 @@ suite!(
     concurrent_clients,
     audit_chain,
     unit_office_hours,
+    accounts_round_trip,
 );
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:

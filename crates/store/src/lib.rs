@@ -5,7 +5,10 @@
 //! BIGINT microseconds since the Unix epoch (UTC); civil days as INTEGER day numbers since
 //! 1970-01-01 (Asia/Ho_Chi_Minh civil dates); large tables are keyed by `(unit_id, ...)`.
 
+pub mod access;
+pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod service;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +44,13 @@ pub enum StoreError {
         /// The current version.
         actual: i64,
     },
+    /// Who is asking is unknown, or the log-in failed (a stable code: `LOGIN_FAILED`,
+    /// `ACCOUNT_LOCKED`, `ACCOUNT_DISABLED`, ...).
+    #[error("{0}")]
+    Unauthenticated(DomainError),
+    /// The actor's roles do not allow this (on this unit).
+    #[error("không có quyền / not allowed: {0}")]
+    Forbidden(String),
     /// The database failed.
     #[error("lỗi cơ sở dữ liệu / database error: {0}")]
     Database(String),
@@ -54,6 +64,8 @@ impl StoreError {
             StoreError::Catalog(_) => "CATALOG_INVALID",
             StoreError::NotFound(_) => "NOT_FOUND",
             StoreError::Conflict { .. } => "DOSSIER_VERSION_CONFLICT",
+            StoreError::Forbidden(_) => "ACCESS_DENIED",
+            StoreError::Unauthenticated(error) => error.code,
             StoreError::Database(_) => "DATABASE_ERROR",
         }
     }
@@ -206,9 +218,24 @@ pub const DAILY_COUNTERS: [&str; 9] = [
 /// so a backend may run it on its writer task.
 pub type BuildDossier = Box<dyn Fn(&str) -> Result<(DossierState, Event), DomainError> + Send + Sync>;
 
-/// Decides a transition inside the transaction, from the locked current state and its procedure.
-/// Owned, so a backend may run it on its writer task.
-pub type DecideEvent = Box<dyn Fn(&DossierState, &Procedure) -> Result<Event, DomainError> + Send + Sync>;
+/// Decides a transition inside the transaction, from the locked current dossier (its state and
+/// its units: access is checked against these) and its procedure. Owned, so a backend may run it
+/// on its writer task.
+pub type DecideEvent = Box<dyn Fn(&StoredDossier, &Procedure) -> Result<Event, StoreError> + Send + Sync>;
+
+/// A transition's write.
+pub struct ApplyWrite {
+    /// Dossier code.
+    pub code: String,
+    /// The version the client saw (optimistic concurrency), if it sent one.
+    pub expected_version: Option<i64>,
+    /// The new current unit (a transfer), if it changes.
+    pub current_unit_id: Option<i64>,
+    /// The client's address, for the audit trail.
+    pub client: Option<String>,
+    /// Decides the event.
+    pub decide: DecideEvent,
+}
 
 /// A new dossier's write.
 pub struct NewDossierWrite {
@@ -223,6 +250,8 @@ pub struct NewDossierWrite {
     pub idempotency_key: Option<String>,
     /// Personal data.
     pub applicant: Applicant,
+    /// The client's address, for the audit trail.
+    pub client: Option<String>,
     /// Builds the state and first event from the allocated code.
     pub build: BuildDossier,
 }
@@ -282,13 +311,7 @@ pub trait Store: Send + Sync {
     async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)>;
     /// Locks the dossier, checks `expected_version`, runs `decide`, and writes the event, the new
     /// projection and the statistics deltas in one transaction.
-    async fn apply(
-        &self,
-        code: &str,
-        expected_version: Option<i64>,
-        current_unit_id: Option<i64>,
-        decide: DecideEvent,
-    ) -> StoreResult<StoredDossier>;
+    async fn apply(&self, write: ApplyWrite) -> StoreResult<StoredDossier>;
     /// A dossier with its events and applicant.
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>>;
     /// The sums behind a period report.
@@ -318,6 +341,50 @@ pub trait Store: Send + Sync {
     /// Writes a batch computed in memory in one transaction (multi-row inserts). For loading
     /// simulated data into a database whose codes it does not collide with.
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()>;
+
+    /// `(id, parent_id)` of every unit of every structure (the access checks' tree).
+    async fn unit_parents(&self) -> StoreResult<Vec<(i64, Option<i64>)>>;
+    /// Creates an account; `Domain("USER_EXISTS")` if the login is taken.
+    async fn create_user(&self, user: &accounts::NewUser) -> StoreResult<i64>;
+    /// An account by login.
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<accounts::UserRecord>>;
+    /// An account by id.
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<accounts::UserRecord>>;
+    /// Every account, by login.
+    async fn list_users(&self) -> StoreResult<Vec<accounts::UserRecord>>;
+    /// Replaces the password hash, clears failures and the lock, and ends the account's sessions.
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()>;
+    /// Disables or enables an account; disabling ends its sessions.
+    async fn set_disabled(&self, user_id: i64, disabled: bool) -> StoreResult<()>;
+    /// Adds a grant (role name, unit id); false if it was there.
+    async fn add_grant(&self, user_id: i64, role: &str, unit_id: i64) -> StoreResult<bool>;
+    /// Removes a grant; false if it was not there.
+    async fn remove_grant(&self, user_id: i64, role: &str, unit_id: i64) -> StoreResult<bool>;
+    /// An account's grants as (role name, unit id), ordered.
+    async fn grants_of(&self, user_id: i64) -> StoreResult<Vec<(String, i64)>>;
+    /// Counts a failed log-in atomically and sets the lock to `locked_until(failures)`; returns
+    /// the new number of failures.
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        locked_until: &(dyn Fn(i64) -> Option<Timestamp> + Send + Sync),
+    ) -> StoreResult<i64>;
+    /// Clears failures and the lock after a successful log-in.
+    async fn record_login_success(&self, user_id: i64) -> StoreResult<()>;
+    /// Stores a session (and deletes sessions that expired before its start).
+    async fn create_session(&self, session: &accounts::SessionRecord) -> StoreResult<()>;
+    /// A session by token hash (expired ones too: the caller checks).
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<accounts::SessionRecord>>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Stores an API token.
+    async fn create_token(&self, token: &accounts::NewToken) -> StoreResult<i64>;
+    /// An API token by hash (revoked ones too: the caller checks).
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<accounts::TokenRecord>>;
+    /// An account's API tokens.
+    async fn tokens_of(&self, user_id: i64) -> StoreResult<Vec<accounts::TokenRecord>>;
+    /// Revokes a token; false if unknown or already revoked.
+    async fn revoke_token(&self, token_id: i64, at: Timestamp) -> StoreResult<bool>;
 }
 
 /// Days since 1970-01-01 of a civil date (the stored form of days).

@@ -11,7 +11,36 @@ use domain::dossier::{self, Channel, Context, DailyCounter, DossierState, Event,
 use domain::stats::PeriodReport;
 use jiff::Timestamp;
 
+use crate::access::{Action, Actor, UnitTree};
 use crate::{Aggregates, Applicant, StatsQuery, Store, StoreError, StoreResult, StoredDossier, day_number};
+
+/// The access action of a transition, and whether it is judged against the receiving unit
+/// (desk work) rather than the unit holding the dossier now (workflow work).
+pub fn action_of(transition: &Transition) -> (Action, bool) {
+    match transition {
+        Transition::Accept
+        | Transition::RequestIntakeSupplement { .. }
+        | Transition::CompleteIntakeSupplement
+        | Transition::RefuseIntake { .. } => (Action::Receive, true),
+        Transition::Transfer { .. }
+        | Transition::CompleteStep
+        | Transition::RequestSupplement { .. }
+        | Transition::ReceiveSupplement => (Action::Process, false),
+        Transition::Apologize { .. } => (Action::Apologize, false),
+        Transition::Decide { .. } => (Action::Decide, false),
+        Transition::ReturnResult | Transition::Withdraw { .. } => (Action::Return, true),
+    }
+}
+
+fn denied(actor: &Actor, action: Action, what: &str) -> StoreError {
+    StoreError::Forbidden(format!(
+        "tài khoản {} không có quyền {} đối với {what} / account {} may not {} on {what}",
+        actor.name,
+        action.as_str(),
+        actor.name,
+        action.as_str()
+    ))
+}
 
 /// A submission as the handlers receive it.
 #[derive(Debug, Clone)]
@@ -123,6 +152,9 @@ pub struct Service {
     unit_engines: Arc<std::collections::HashMap<String, Arc<WorkingTime>>>,
     /// The key receipt secrets are derived from (kept in the database, loaded once).
     receipt_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The unit tree access is checked against (loaded on first use, reloaded when a unit is
+    /// missing from it: units are only ever added).
+    tree: Arc<tokio::sync::RwLock<Arc<UnitTree>>>,
 }
 
 /// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
@@ -153,7 +185,30 @@ impl Service {
             engine,
             unit_engines: Arc::new(unit_engines),
             receipt_key: Arc::new(tokio::sync::OnceCell::new()),
+            tree: Arc::new(tokio::sync::RwLock::new(Arc::new(UnitTree::default()))),
         }
+    }
+
+    /// The unit tree, reloaded from the store if any of `units` is missing from it.
+    pub async fn unit_tree(&self, units: &[i64]) -> StoreResult<Arc<UnitTree>> {
+        {
+            let tree = self.tree.read().await;
+            if units.iter().all(|unit| tree.contains(*unit)) {
+                return Ok(tree.clone());
+            }
+        }
+        let fresh = Arc::new(UnitTree::new(self.store.unit_parents().await?));
+        *self.tree.write().await = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// Checks that `actor` may do `action` on something of one of `units` (any of them).
+    pub async fn authorize(&self, actor: &Actor, action: Action, units: &[i64], what: &str) -> StoreResult<()> {
+        if actor.is_system() {
+            return Ok(());
+        }
+        let tree = self.unit_tree(units).await?;
+        if units.iter().any(|unit| actor.may(&tree, action, *unit)) { Ok(()) } else { Err(denied(actor, action, what)) }
     }
 
     /// The deadline engine of a receiving unit.
@@ -175,7 +230,7 @@ impl Service {
     pub async fn submit(
         &self,
         request: SubmitRequest,
-        actor: &str,
+        actor: &Actor,
         at: Timestamp,
     ) -> StoreResult<(StoredDossier, bool)> {
         let at = stored_precision(at);
@@ -185,6 +240,7 @@ impl Service {
             .find_unit(&request.unit_code, day)
             .await?
             .ok_or_else(|| not_found(format!("đơn vị / unit {}", request.unit_code)))?;
+        self.authorize(actor, Action::Intake, &[unit.id], &format!("đơn vị / unit {}", unit.code)).await?;
         let procedure = self.store.procedure_on(&request.procedure_code, day).await?.ok_or_else(|| {
             not_found(format!("thủ tục đang áp dụng / procedure in force {} on {day}", request.procedure_code))
         })?;
@@ -218,7 +274,8 @@ impl Service {
             channel: request.channel,
             idempotency_key: key.clone(),
         };
-        let actor = actor.to_owned();
+        let client = actor.client.clone();
+        let actor = actor.name.clone();
         let build = move |code: &str| dossier::submit(&new, code, &procedure, &actor, at);
         self.store
             .create_dossier(crate::NewDossierWrite {
@@ -227,6 +284,7 @@ impl Service {
                 day,
                 idempotency_key: key,
                 applicant,
+                client,
                 build: Box::new(build),
             })
             .await
@@ -238,7 +296,7 @@ impl Service {
         code: &str,
         expected_version: Option<i64>,
         transition: Transition,
-        actor: &str,
+        actor: &Actor,
         channel: Channel,
         at: Timestamp,
     ) -> StoreResult<StoredDossier> {
@@ -254,13 +312,59 @@ impl Service {
             _ => None,
         };
         let (engine, unit_engines) = (self.engine.clone(), self.unit_engines.clone());
-        let actor = actor.to_owned();
-        let decide = move |state: &DossierState, procedure: &domain::catalog::Procedure| {
+        // The tree is loaded before the transaction; the check itself runs inside it, against the
+        // locked dossier, so a concurrent transfer cannot slip an action past it.
+        let tree = self.unit_tree(&[]).await?;
+        let (action, at_receiving_unit) = action_of(&transition);
+        let client = actor.client.clone();
+        let actor = actor.clone();
+        let decide = move |stored: &StoredDossier, procedure: &domain::catalog::Procedure| {
+            let unit = if at_receiving_unit { stored.unit_id } else { stored.current_unit_id };
+            if !actor.may(&tree, action, unit) {
+                return Err(denied(&actor, action, &format!("hồ sơ / dossier {}", stored.state.code)));
+            }
+            let state = &stored.state;
             let engine = unit_engines.get(state.receiving_unit.as_str()).unwrap_or(&engine);
-            let context = Context { engine, procedure, actor: &actor, at, channel };
-            dossier::decide_event(state, &transition, &context)
+            let context = Context { engine, procedure, actor: &actor.name, at, channel };
+            Ok(dossier::decide_event(state, &transition, &context)?)
         };
-        self.store.apply(code, expected_version, to_unit_id, Box::new(decide)).await
+        self.store
+            .apply(crate::ApplyWrite {
+                code: code.to_owned(),
+                expected_version,
+                current_unit_id: to_unit_id,
+                client,
+                decide: Box::new(decide),
+            })
+            .await
+    }
+
+    /// A dossier with its applicant's personal data and history, for staff: the actor must be
+    /// allowed to read dossiers of its receiving or current unit, and the read is recorded in the
+    /// audit trail with the actor and client address.
+    pub async fn dossier_for_staff(
+        &self,
+        code: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> StoreResult<crate::DossierRecord> {
+        let record = self.store.dossier(code).await?.ok_or_else(|| not_found(format!("hồ sơ / dossier {code}")))?;
+        let units = [record.dossier.unit_id, record.dossier.current_unit_id];
+        self.authorize(actor, Action::ReadDossier, &units, &format!("hồ sơ / dossier {code}")).await?;
+        self.record_read(record.dossier.unit_id, code, &actor.name, actor.client.clone(), at).await?;
+        Ok(record)
+    }
+
+    /// Step timings of a unit (internal statistics).
+    pub async fn step_stats(
+        &self,
+        unit_id: i64,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        actor: &Actor,
+    ) -> StoreResult<Vec<crate::StepStat>> {
+        self.authorize(actor, Action::ReadInternalStats, &[unit_id], "thống kê nội bộ / internal statistics").await?;
+        self.store.step_stats(unit_id, from, to).await
     }
 
     /// The period report for a unit (optionally one field or procedure).

@@ -2,12 +2,11 @@
 //! actor and instant, render a DTO.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
-use domain::dossier::{Channel, Outcome, Transition};
+use domain::dossier::Channel;
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::StatsQuery;
@@ -20,24 +19,7 @@ use crate::dto::{
     TransitionRequest, UnitDto, ViewDto,
 };
 use crate::error::{AppError, ErrorBody};
-
-fn json_rejection(rejection: JsonRejection) -> AppError {
-    AppError::bad_request(
-        "INVALID_JSON",
-        format!("nội dung JSON không hợp lệ / invalid JSON body: {}", rejection.body_text()),
-    )
-}
-
-fn query_rejection(rejection: QueryRejection) -> AppError {
-    AppError::bad_request(
-        "INVALID_QUERY",
-        format!("tham số không hợp lệ / invalid query parameters: {}", rejection.body_text()),
-    )
-}
-
-fn path_rejection(rejection: PathRejection) -> AppError {
-    AppError::bad_request("INVALID_PATH", format!("đường dẫn không hợp lệ / invalid path: {}", rejection.body_text()))
-}
+use crate::extract::{Authenticated, NfcJson, NfcPath, NfcQuery};
 
 fn parse_date(text: &str, name: &str) -> Result<Date, AppError> {
     let valid_shape = text.len() == 10;
@@ -47,16 +29,6 @@ fn parse_date(text: &str, name: &str) -> Result<Date, AppError> {
             format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"),
         )
     })
-}
-
-fn actor(headers: &HeaderMap) -> String {
-    // Accounts arrive with the accounts issue; until then the caller names itself.
-    headers
-        .get("x-actor")
-        .and_then(|value| value.to_str().ok())
-        .map(|value| value.trim().chars().take(100).collect::<String>())
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| "api".to_owned())
 }
 
 /// `?date=`.
@@ -80,9 +52,8 @@ fn date_or_today(state: &AppState, date: Option<&str>) -> Result<Date, AppError>
     (status = 400, description = "Bad input", body = ErrorBody)))]
 pub async fn list_units(
     State(state): State<AppState>,
-    query: Result<Query<DateQuery>, QueryRejection>,
+    NfcQuery(query): NfcQuery<DateQuery>,
 ) -> Result<Json<Vec<UnitDto>>, AppError> {
-    let Query(query) = query.map_err(query_rejection)?;
     let day = date_or_today(&state, query.date.as_deref())?;
     let units = state.service.store().list_units(day).await?;
     Ok(Json(units.iter().map(UnitDto::from).collect()))
@@ -94,9 +65,8 @@ pub async fn list_units(
     (status = 400, description = "Bad input", body = ErrorBody)))]
 pub async fn list_procedures(
     State(state): State<AppState>,
-    query: Result<Query<DateQuery>, QueryRejection>,
+    NfcQuery(query): NfcQuery<DateQuery>,
 ) -> Result<Json<Vec<ProcedureDto>>, AppError> {
-    let Query(query) = query.map_err(query_rejection)?;
     let day = date_or_today(&state, query.date.as_deref())?;
     let procedures = state.service.store().list_procedures(day).await?;
     Ok(Json(procedures.iter().map(ProcedureDto::from).collect()))
@@ -109,11 +79,9 @@ pub async fn list_procedures(
     (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get_procedure(
     State(state): State<AppState>,
-    path: Result<Path<String>, PathRejection>,
-    query: Result<Query<DateQuery>, QueryRejection>,
+    NfcPath(code): NfcPath,
+    NfcQuery(query): NfcQuery<DateQuery>,
 ) -> Result<Json<ProcedureDto>, AppError> {
-    let Path(code) = path.map_err(path_rejection)?;
-    let Query(query) = query.map_err(query_rejection)?;
     let day = date_or_today(&state, query.date.as_deref())?;
     let procedure = state
         .service
@@ -128,25 +96,32 @@ pub async fn get_procedure(
 /// a repeat returns the existing dossier with 200.
 #[utoipa::path(post, path = "/api/v1/dossiers", request_body = IntakeRequest, params(
     ("Idempotency-Key" = Option<String>, Header, description = "Idempotency key"),
-    ("X-Actor" = Option<String>, Header, description = "Who acts (until accounts exist)")), responses(
+), security(("token" = []), ("session" = [])), responses(
     (status = 201, description = "Created", body = DossierDto),
     (status = 200, description = "Already submitted with this key", body = DossierDto),
     (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Not allowed on this unit, or a missing CSRF token", body = ErrorBody),
     (status = 404, description = "Unknown unit or procedure", body = ErrorBody),
+    (status = 413, description = "Body too large", body = ErrorBody),
+    (status = 415, description = "Not application/json", body = ErrorBody),
     (status = 422, description = "Refused by a rule", body = ErrorBody)))]
 pub async fn intake(
     State(state): State<AppState>,
+    who: Authenticated,
     headers: HeaderMap,
-    body: Result<Json<IntakeRequest>, JsonRejection>,
+    NfcJson(request): NfcJson<IntakeRequest>,
 ) -> Result<(StatusCode, Json<DossierDto>), AppError> {
-    let Json(request) = body.map_err(json_rejection)?;
     let channel = Channel::parse(&request.channel).ok_or_else(|| {
         AppError::bad_request(
             "INVALID_CHANNEL",
             format!("kênh phải là counter, post, online hoặc national_portal / channel must be counter, post, online or national_portal, not {:?}", request.channel),
         )
     })?;
-    let header_key = headers.get("idempotency-key").and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let header_key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .map(|key| unicode_normalization::UnicodeNormalization::nfc(key).collect::<String>());
     let submit = SubmitRequest {
         unit_code: request.unit,
         procedure_code: request.procedure,
@@ -154,117 +129,63 @@ pub async fn intake(
         idempotency_key: request.idempotency_key.or(header_key),
         applicant: request.applicant.into(),
     };
-    let (dossier, created) = state.service.submit(submit, &actor(&headers), state.clock.now()).await?;
+    let (dossier, created) = state.service.submit(submit, &who.actor, state.clock.now()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     let mut answer = DossierDto::from(&dossier);
     answer.receipt_secret = Some(state.service.receipt_secret(&dossier.state.code).await?);
     Ok((status, Json(answer)))
 }
 
-fn transition_of(request: &TransitionRequest) -> Result<Transition, AppError> {
-    let missing = |field: &str| {
-        AppError::bad_request(
-            "MISSING_FIELD",
-            format!("hành động {} cần {field} / action {} needs {field}", request.action, request.action),
-        )
-    };
-    let items = || request.items.clone().ok_or_else(|| missing("items"));
-    let reason = || request.reason.clone().ok_or_else(|| missing("reason"));
-    Ok(match request.action.as_str() {
-        "accept" => Transition::Accept,
-        "request_intake_supplement" => Transition::RequestIntakeSupplement { items: items()? },
-        "complete_intake_supplement" => Transition::CompleteIntakeSupplement,
-        "refuse_intake" => Transition::RefuseIntake { reason: reason()? },
-        "transfer" => Transition::Transfer { to_unit: request.to_unit.clone().ok_or_else(|| missing("to_unit"))? },
-        "complete_step" => Transition::CompleteStep,
-        "request_supplement" => Transition::RequestSupplement { items: items()? },
-        "receive_supplement" => Transition::ReceiveSupplement,
-        "apologize" => {
-            let text = request.new_appointment.as_deref().ok_or_else(|| missing("new_appointment"))?;
-            let new_appointment = text.parse::<jiff::Timestamp>().map_err(|_| {
-                AppError::bad_request(
-                    "INVALID_INSTANT",
-                    format!("new_appointment phải là RFC 3339 / new_appointment must be RFC 3339: {text:?}"),
-                )
-            })?;
-            Transition::Apologize { new_appointment, reason: reason()? }
-        }
-        "decide" => {
-            let outcome = match request.outcome.as_deref() {
-                Some("approved") => Outcome::Approved,
-                Some("refused") => Outcome::Refused,
-                _ => {
-                    return Err(AppError::bad_request(
-                        "INVALID_OUTCOME",
-                        "outcome phải là approved hoặc refused / outcome must be approved or refused".to_owned(),
-                    ));
-                }
-            };
-            Transition::Decide { outcome, reason: request.reason.clone() }
-        }
-        "return_result" => Transition::ReturnResult,
-        "withdraw" => Transition::Withdraw { reason: reason()? },
-        other => {
-            return Err(AppError::bad_request(
-                "INVALID_ACTION",
-                format!("hành động không rõ / unknown action {other:?}"),
-            ));
-        }
-    })
-}
-
 /// A transition of the lifecycle. The whole change (event, projection, statistics) is one
 /// transaction; a refused transition writes nothing.
 #[utoipa::path(post, path = "/api/v1/dossiers/{code}/transitions", request_body = TransitionRequest, params(
     ("code" = String, Path, description = "Dossier code"),
-    ("X-Actor" = Option<String>, Header, description = "Who acts (until accounts exist)")), responses(
+    ("X-Channel" = Option<String>, Header, description = "Where the transition happens: counter (default), post, online, national_portal")),
+    security(("token" = []), ("session" = [])), responses(
     (status = 200, description = "The dossier after the transition", body = DossierDto),
     (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The actor's roles do not allow this action on this dossier's unit", body = ErrorBody),
+    (status = 413, description = "Body too large", body = ErrorBody),
+    (status = 415, description = "Not application/json", body = ErrorBody),
     (status = 404, description = "No such dossier", body = ErrorBody),
     (status = 409, description = "Stale expected_version", body = ErrorBody),
     (status = 422, description = "Refused by the lifecycle rules", body = ErrorBody)))]
 pub async fn transition(
     State(state): State<AppState>,
+    who: Authenticated,
     headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    body: Result<Json<TransitionRequest>, JsonRejection>,
+    NfcPath(code): NfcPath,
+    NfcJson(request): NfcJson<TransitionRequest>,
 ) -> Result<Json<DossierDto>, AppError> {
-    let Path(code) = path.map_err(path_rejection)?;
-    let Json(request) = body.map_err(json_rejection)?;
-    let transition = transition_of(&request)?;
+    let (transition, expected_version) =
+        request.into_transition().map_err(|message| AppError::bad_request("INVALID_INSTANT", message))?;
     let channel = match headers.get("x-channel").and_then(|value| value.to_str().ok()) {
         Some(text) => Channel::parse(text).ok_or_else(|| {
             AppError::bad_request("INVALID_CHANNEL", format!("X-Channel không hợp lệ / invalid X-Channel {text:?}"))
         })?,
         None => Channel::Counter,
     };
-    let dossier = state
-        .service
-        .transition(&code, request.expected_version, transition, &actor(&headers), channel, state.clock.now())
-        .await?;
+    let dossier =
+        state.service.transition(&code, expected_version, transition, &who.actor, channel, state.clock.now()).await?;
     Ok(Json(DossierDto::from(&dossier)))
 }
 
 /// A dossier with its full history and applicant (staff).
-#[utoipa::path(get, path = "/api/v1/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")), responses(
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", params(("code" = String, Path, description = "Dossier code")),
+    security(("token" = []), ("session" = [])), responses(
     (status = 200, description = "Dossier", body = DossierDetailDto),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Not allowed to read this unit's dossiers", body = ErrorBody),
     (status = 404, description = "No such dossier", body = ErrorBody)))]
 pub async fn get_dossier(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    who: Authenticated,
+    NfcPath(code): NfcPath,
 ) -> Result<Json<DossierDetailDto>, AppError> {
-    let Path(code) = path.map_err(path_rejection)?;
-    let record = state
-        .service
-        .store()
-        .dossier(&code)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("không có hồ sơ / no dossier {code}")))?;
-    // This answer holds personal data: the read is recorded in the audit trail before it leaves.
-    let client = Some(client.ip().to_string());
-    state.service.record_read(record.dossier.unit_id, &code, &actor(&headers), client, state.clock.now()).await?;
+    // This answer holds personal data: the service checks the actor's roles and records the read
+    // in the audit trail before it leaves.
+    let record = state.service.dossier_for_staff(&code, &who.actor, state.clock.now()).await?;
     Ok(Json(DossierDetailDto {
         dossier: DossierDto::from(&record.dossier),
         events: record.events.iter().map(EventDto::from).collect(),
@@ -312,11 +233,9 @@ async fn public_record(
 pub async fn public_dossier(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    path: Result<Path<String>, PathRejection>,
-    query: Result<Query<SecretQuery>, QueryRejection>,
+    NfcPath(code): NfcPath,
+    NfcQuery(query): NfcQuery<SecretQuery>,
 ) -> Result<Json<PublicDossierDto>, AppError> {
-    let Path(code) = path.map_err(path_rejection)?;
-    let Query(query) = query.map_err(query_rejection)?;
     let record = public_record(&state, client, &code, query.secret.as_deref()).await?;
     let day = domain::dossier::local_day(record.dossier.state.submitted_at);
     let name = state
@@ -337,11 +256,9 @@ pub async fn public_dossier(
 pub async fn public_views(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    path: Result<Path<String>, PathRejection>,
-    query: Result<Query<SecretQuery>, QueryRejection>,
+    NfcPath(code): NfcPath,
+    NfcQuery(query): NfcQuery<SecretQuery>,
 ) -> Result<Json<Vec<ViewDto>>, AppError> {
-    let Path(code) = path.map_err(path_rejection)?;
-    let Query(query) = query.map_err(query_rejection)?;
     let record = public_record(&state, client, &code, query.secret.as_deref()).await?;
     let entries = state.service.store().audit_for_target(record.dossier.unit_id, &code).await?;
     Ok(Json(
@@ -378,9 +295,8 @@ pub struct StatsParams {
     (status = 422, description = "Bad period", body = ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,
-    query: Result<Query<StatsParams>, QueryRejection>,
+    NfcQuery(params): NfcQuery<StatsParams>,
 ) -> Result<Json<StatsDto>, AppError> {
-    let Query(params) = query.map_err(query_rejection)?;
     let (from, to) = (parse_date(&params.from, "from")?, parse_date(&params.to, "to")?);
     let unit = state
         .service
@@ -408,15 +324,17 @@ pub struct StepParams {
 
 /// Time spent per workflow step against its budget, per procedure, for a unit and period: where
 /// the time goes inside each procedure.
-#[utoipa::path(get, path = "/api/v1/stats/steps", params(StepParams), responses(
+#[utoipa::path(get, path = "/api/v1/stats/steps", params(StepParams), security(("token" = []), ("session" = [])), responses(
     (status = 200, description = "Step timings", body = [StepStatDto]),
     (status = 400, description = "Bad input", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Not allowed to read this unit's internal statistics", body = ErrorBody),
     (status = 404, description = "No such unit", body = ErrorBody)))]
 pub async fn step_stats(
     State(state): State<AppState>,
-    query: Result<Query<StepParams>, QueryRejection>,
+    who: Authenticated,
+    NfcQuery(params): NfcQuery<StepParams>,
 ) -> Result<Json<Vec<StepStatDto>>, AppError> {
-    let Query(params) = query.map_err(query_rejection)?;
     let (from, to) = (parse_date(&params.from, "from")?, parse_date(&params.to, "to")?);
     if from > to {
         return Err(AppError::bad_request(
@@ -430,6 +348,6 @@ pub async fn step_stats(
         .find_unit(&params.unit, to)
         .await?
         .ok_or_else(|| AppError::not_found(format!("không có đơn vị / no unit {} on {to}", params.unit)))?;
-    let steps = state.service.store().step_stats(unit.id, from, to).await?;
+    let steps = state.service.step_stats(unit.id, from, to, &who.actor).await?;
     Ok(Json(steps.iter().map(StepStatDto::from).collect()))
 }

@@ -1,7 +1,7 @@
 //! The API's JSON shapes. Separate from domain types so the wire format is a decision of its own.
 
 use domain::catalog::{Procedure, TimeLimitSpec};
-use domain::dossier::Event;
+use domain::dossier::{Event, Outcome, Transition};
 use domain::stats::PeriodReport;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -204,40 +204,210 @@ pub struct IntakeRequest {
     pub applicant: ApplicantDto,
 }
 
-/// A transition request. `action` decides which other fields are needed.
+/// A transition request: `action` names the transition and decides the other fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TransitionRequest {
+    /// Accept at the desk (tiếp nhận).
+    Accept {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+    },
+    /// Ask for the intake supplement (hướng dẫn bổ sung).
+    RequestIntakeSupplement {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// The missing items, all at once.
+        #[schema(min_items = 1)]
+        items: Vec<String>,
+    },
+    /// The intake supplement arrived.
+    CompleteIntakeSupplement {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+    },
+    /// Refuse at intake (từ chối tiếp nhận).
+    RefuseIntake {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// Reason.
+        #[schema(min_length = 1)]
+        reason: String,
+    },
+    /// Hand over to another unit.
+    Transfer {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// Destination unit code.
+        #[schema(min_length = 1)]
+        to_unit: String,
+    },
+    /// Finish the current workflow step.
+    CompleteStep {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+    },
+    /// Ask for a supplement after appraisal (the clock stops).
+    RequestSupplement {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// The missing items, all at once.
+        #[schema(min_items = 1)]
+        items: Vec<String>,
+    },
+    /// The supplement arrived (the clock restarts).
+    ReceiveSupplement {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+    },
+    /// Apologise with a new appointment (the one reschedule).
+    Apologize {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// New appointment, RFC 3339.
+        #[schema(format = DateTime)]
+        new_appointment: String,
+        /// Reason.
+        #[schema(min_length = 1)]
+        reason: String,
+    },
+    /// Decide (the head signs).
+    Decide {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// The decision.
+        outcome: OutcomeDto,
+        /// Reason (required for a refusal).
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Give the result back.
+    ReturnResult {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+    },
+    /// The applicant withdraws.
+    Withdraw {
+        /// The version the client read (optimistic concurrency): a stale one gets 409.
+        #[serde(default, deserialize_with = "integral")]
+        #[schema(minimum = 1)]
+        expected_version: Option<i64>,
+        /// Reason.
+        #[schema(min_length = 1)]
+        reason: String,
+    },
+}
+
+/// A decision.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeDto {
+    /// Approved.
+    Approved,
+    /// Refused.
+    Refused,
+}
+
+impl TransitionRequest {
+    /// The domain transition and the expected version.
+    pub fn into_transition(self) -> Result<(Transition, Option<i64>), String> {
+        Ok(match self {
+            TransitionRequest::Accept { expected_version } => (Transition::Accept, expected_version),
+            TransitionRequest::RequestIntakeSupplement { expected_version, items } => {
+                (Transition::RequestIntakeSupplement { items }, expected_version)
+            }
+            TransitionRequest::CompleteIntakeSupplement { expected_version } => {
+                (Transition::CompleteIntakeSupplement, expected_version)
+            }
+            TransitionRequest::RefuseIntake { expected_version, reason } => {
+                (Transition::RefuseIntake { reason }, expected_version)
+            }
+            TransitionRequest::Transfer { expected_version, to_unit } => {
+                (Transition::Transfer { to_unit }, expected_version)
+            }
+            TransitionRequest::CompleteStep { expected_version } => (Transition::CompleteStep, expected_version),
+            TransitionRequest::RequestSupplement { expected_version, items } => {
+                (Transition::RequestSupplement { items }, expected_version)
+            }
+            TransitionRequest::ReceiveSupplement { expected_version } => {
+                (Transition::ReceiveSupplement, expected_version)
+            }
+            TransitionRequest::Apologize { expected_version, new_appointment, reason } => {
+                let new_appointment = new_appointment.parse::<jiff::Timestamp>().map_err(|_| {
+                    format!("new_appointment phải là RFC 3339 / new_appointment must be RFC 3339: {new_appointment:?}")
+                })?;
+                (Transition::Apologize { new_appointment, reason }, expected_version)
+            }
+            TransitionRequest::Decide { expected_version, outcome, reason } => {
+                let outcome = match outcome {
+                    OutcomeDto::Approved => Outcome::Approved,
+                    OutcomeDto::Refused => Outcome::Refused,
+                };
+                (Transition::Decide { outcome, reason }, expected_version)
+            }
+            TransitionRequest::ReturnResult { expected_version } => (Transition::ReturnResult, expected_version),
+            TransitionRequest::Withdraw { expected_version, reason } => {
+                (Transition::Withdraw { reason }, expected_version)
+            }
+        })
+    }
+}
+
+/// A log-in.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TransitionRequest {
-    /// accept, request_intake_supplement, complete_intake_supplement, refuse_intake, transfer,
-    /// complete_step, request_supplement, receive_supplement, apologize, decide, return_result,
-    /// withdraw.
-    #[schema(
-        pattern = "^(accept|request_intake_supplement|complete_intake_supplement|refuse_intake|transfer|complete_step|request_supplement|receive_supplement|apologize|decide|return_result|withdraw)$",
-        example = "accept"
-    )]
-    pub action: String,
-    /// The version the client read (optimistic concurrency): a stale one gets 409.
-    #[serde(default, deserialize_with = "integral")]
-    #[schema(minimum = 1)]
-    pub expected_version: Option<i64>,
-    /// Missing items (supplement requests), at least one.
-    #[serde(default)]
-    #[schema(min_items = 1)]
-    pub items: Option<Vec<String>>,
-    /// Reason (refusals, apologies, withdrawals).
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// Destination unit code (transfer).
-    #[serde(default)]
-    pub to_unit: Option<String>,
-    /// New appointment, RFC 3339 (apologize).
-    #[serde(default)]
-    #[schema(format = DateTime)]
-    pub new_appointment: Option<String>,
-    /// approved or refused (decide).
-    #[serde(default)]
-    #[schema(pattern = "^(approved|refused)$")]
-    pub outcome: Option<String>,
+pub struct LoginRequest {
+    /// Login name.
+    #[schema(min_length = 1, max_length = 64)]
+    pub login: String,
+    /// Password.
+    #[schema(min_length = 1, max_length = 128)]
+    pub password: String,
+}
+
+/// A role granted on a unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantDto {
+    /// Role: desk_officer, processing_officer, unit_head, city_leader, inspector, administrator,
+    /// integrator.
+    pub role: String,
+    /// Unit id it covers (with its subtree).
+    pub unit_id: i64,
+}
+
+/// The current account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto {
+    /// Login name.
+    pub login: String,
+    /// Display name (empty for an API token).
+    pub display_name: String,
+    /// Roles.
+    pub grants: Vec<GrantDto>,
+    /// The CSRF token to send as `X-CSRF-Token` on state-changing requests (sessions only).
+    pub csrf_token: Option<String>,
 }
 
 /// JSON Schema counts `1.0` as an integer: accept integral numbers however they are written.

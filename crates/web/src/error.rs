@@ -33,6 +33,11 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// Any status with a stable code.
+    pub fn new(status: StatusCode, code: &str, message: String) -> AppError {
+        AppError { status, code: code.to_owned(), message }
+    }
+
     /// A 400 for malformed input.
     pub fn bad_request(code: &str, message: String) -> AppError {
         AppError { status: StatusCode::BAD_REQUEST, code: code.to_owned(), message }
@@ -61,6 +66,9 @@ impl From<StoreError> for AppError {
             StoreError::Catalog(_) => StatusCode::BAD_REQUEST,
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Conflict { .. } => StatusCode::CONFLICT,
+            StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+            StoreError::Unauthenticated(error) if error.code == "ACCOUNT_LOCKED" => StatusCode::TOO_MANY_REQUESTS,
+            StoreError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             StoreError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {

@@ -4,6 +4,8 @@
 pub mod api;
 pub mod dto;
 pub mod error;
+pub mod extract;
+pub mod session;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -62,12 +64,24 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Public look-ups per client address.
     pub limiter: Arc<RateLimiter>,
+    /// Log-in attempts per client address.
+    pub login_limiter: Arc<RateLimiter>,
+    /// Whether session cookies carry `Secure` (the server is reached over TLS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
-    /// State with the default public look-up limit (60 a minute per client address).
+    /// State with the default limits per client address (60 public look-ups and 20 log-in
+    /// attempts a minute) and cookies without `Secure`.
     pub fn new(service: Service, clock: Arc<dyn Clock>) -> AppState {
-        AppState { service, clock, limiter: Arc::new(RateLimiter::new(60, std::time::Duration::from_secs(60))) }
+        let minute = std::time::Duration::from_secs(60);
+        AppState {
+            service,
+            clock,
+            limiter: Arc::new(RateLimiter::new(60, minute)),
+            login_limiter: Arc::new(RateLimiter::new(20, minute)),
+            secure_cookies: false,
+        }
     }
 }
 
@@ -110,6 +124,9 @@ impl RateLimiter {
         description = "Hồ sơ thủ tục hành chính / administrative procedure dossiers. Errors are JSON with a stable `code` and a Vietnamese / English `message`."
     ),
     paths(
+        session::login,
+        session::current,
+        session::logout,
         api::list_units,
         api::list_procedures,
         api::get_procedure,
@@ -117,11 +134,49 @@ impl RateLimiter {
         api::transition,
         api::get_dossier,
         api::public_dossier,
-        api::stats
+        api::public_views,
+        api::stats,
+        api::step_stats
     ),
-    components(schemas(error::ErrorBody, error::ErrorDetail))
+    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
+
+/// The two ways to authenticate: an API token, or the session cookie set by `POST /api/v1/session`
+/// (with `X-CSRF-Token` on state-changing requests).
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("API token `mc_...` from `motcua user token`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
+        );
+        // The transition variants refuse unknown fields (serde's deny_unknown_fields) but utoipa
+        // does not say so for an enum's variants: say it, so clients and fuzzers know.
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut("TransitionRequest") {
+            for item in &mut one_of.items {
+                if let RefOr::T(Schema::Object(object)) = item {
+                    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
 
 /// The OpenAPI document as JSON.
 pub fn openapi_json() -> String {
@@ -140,6 +195,7 @@ async fn fallback() -> error::AppError {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi_handler))
+        .route("/api/v1/session", get(session::current).post(session::login).delete(session::logout))
         .route("/api/v1/units", get(api::list_units))
         .route("/api/v1/procedures", get(api::list_procedures))
         .route("/api/v1/procedures/{code}", get(api::get_procedure))
@@ -151,7 +207,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/stats/steps", get(api::step_stats))
         .fallback(fallback)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state)
 }
 

@@ -10,7 +10,11 @@ use web::{AppState, ManualClock};
 
 struct App {
     base: String,
+    /// Sends the staff token of `officer-7` with every request.
     client: reqwest::Client,
+    /// Sends nothing but what a test adds.
+    anonymous: reqwest::Client,
+    service: store::service::Service,
     clock: Arc<ManualClock>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     cleanup: Box<dyn FnOnce() + Send>,
@@ -28,14 +32,7 @@ impl App {
     }
 
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("x-actor", "officer-7")
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
+        let response = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("request");
         let status = response.status();
         (status, response.json().await.expect("JSON body"))
     }
@@ -62,11 +59,33 @@ async fn spawn_app_with(store: Arc<dyn Store>, cleanup: Box<dyn FnOnce() + Send>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (sender, receiver) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(service, clock.clone());
+    let token = staff_token(&service).await;
+    let state = AppState::new(service.clone(), clock.clone());
     tokio::spawn(web::serve(state, listener, async move {
         let _ = receiver.await;
     }));
-    (App { base, client: reqwest::Client::new(), clock, shutdown: Some(sender), cleanup }, kept)
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    let client = reqwest::Client::builder().default_headers(headers).build().expect("client");
+    let app = App { base, client, anonymous: reqwest::Client::new(), service, clock, shutdown: Some(sender), cleanup };
+    (app, kept)
+}
+
+/// `officer-7`: desk and processing officer for the whole city and head of every unit, through an
+/// API token.
+async fn staff_token(service: &store::service::Service) -> String {
+    use store::access::{Actor, Role};
+    let (by, at) = (Actor::system("test"), "2026-03-09T07:00:00+07:00".parse::<Timestamp>().expect("instant"));
+    service.add_user("officer-7", "Cán bộ Bảy", "mật khẩu thử nghiệm", &by, at).await.expect("user");
+    for role in [Role::DeskOfficer, Role::ProcessingOfficer] {
+        service.grant("officer-7", role, "79", &by, at).await.expect("grant");
+    }
+    let day = domain::dossier::local_day(at);
+    for unit in service.store().list_units(day).await.expect("units") {
+        service.grant("officer-7", Role::UnitHead, &unit.code, &by, at).await.expect("grant");
+    }
+    let roles = [Role::DeskOfficer, Role::ProcessingOfficer, Role::UnitHead];
+    service.create_api_token("officer-7", "tests", &roles, &by, at).await.expect("token").1
 }
 
 async fn sqlite_app() -> App {
@@ -169,7 +188,7 @@ async fn lifecycle_through(app: &App, channel: &str, submitted: &str, accepted: 
     let (status, views) = app.get(&format!("/api/v1/public/dossiers/{code}/views?secret={secret}")).await;
     assert_eq!(status, StatusCode::OK, "{views}");
     assert_eq!(views.as_array().map(Vec::len), Some(1), "{views}");
-    assert_eq!(views[0]["viewer"], "api");
+    assert_eq!(views[0]["viewer"], "officer-7");
     assert_eq!(public["procedure_name"], "Cấp Giấy xác nhận tình trạng hôn nhân");
     // Idempotent: the same key gives the same dossier, 200.
     let (status, again) = app
@@ -294,7 +313,7 @@ async fn errors_are_json_with_codes(app: App) {
             format!("/api/v1/dossiers/{code}/transitions"),
             json!({ "action": "fly" }),
             StatusCode::BAD_REQUEST,
-            "INVALID_ACTION",
+            "INVALID_VALUE",
         ),
         (
             format!("/api/v1/dossiers/{code}/transitions"),
@@ -312,7 +331,7 @@ async fn errors_are_json_with_codes(app: App) {
             format!("/api/v1/dossiers/{code}/transitions"),
             json!({ "action": "accept", "colour": 1 }),
             StatusCode::BAD_REQUEST,
-            "INVALID_JSON",
+            "UNKNOWN_FIELD",
         ),
         (
             "/api/v1/dossiers/26740-260309-9999/transitions".to_owned(),
@@ -410,4 +429,204 @@ async fn parallel_clients_sqlite() {
 async fn parallel_clients_postgres() {
     let (app, store) = postgres_app_with("api_parallel").await;
     parallel_clients(app, store).await;
+}
+
+/// The session cookie from a log-in answer (`name=value`), checking its attributes.
+fn session_cookie(response: &reqwest::Response) -> String {
+    let set_cookie = response.headers().get("set-cookie").and_then(|value| value.to_str().ok()).expect("set-cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=36000"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "no TLS in this test: {set_cookie}");
+    set_cookie.split(';').next().expect("pair").to_owned()
+}
+
+/// Accounts end to end over HTTP: credentials required, log-in with backoff, the session cookie
+/// and its CSRF token, scoping to the officer's ward, log-out, disabled accounts and revoked
+/// tokens, strict content types, body limits, NFC, and client addresses in the audit trail.
+async fn accounts_and_sessions(app: App, store: Arc<dyn Store>) {
+    use store::access::{Actor, Role};
+    let by = Actor::system("test");
+    app.at("2026-03-09T09:00:00+07:00");
+    let now = "2026-03-09T09:00:00+07:00".parse::<Timestamp>().expect("instant");
+    app.service.add_user("canbo.phuong", "Cán bộ phường", "mật khẩu của phường", &by, now).await.expect("user");
+    app.service.grant("canbo.phuong", Role::DeskOfficer, "26740", &by, now).await.expect("grant");
+    let url = |path: &str| format!("{}{path}", app.base);
+    let intake = |unit: &str, name: &str| json!({ "unit": unit, "procedure": "1.004873", "channel": "counter", "applicant": { "name": name } });
+
+    // No credentials, a malformed header, an unknown token.
+    let response = app.anonymous.post(url("/api/v1/dossiers")).json(&intake("26740", "A")).send().await.expect("post");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "UNAUTHENTICATED");
+    for (header, code) in [("Basic abc", "INVALID_AUTHORIZATION"), ("Bearer mc_0000", "INVALID_TOKEN")] {
+        let response =
+            app.anonymous.get(url("/api/v1/session")).header("authorization", header).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], code);
+    }
+
+    // Wrong passwords: the fifth locks for 30 s; the right password is refused until then.
+    let login = |password: &str| {
+        app.anonymous
+            .post(url("/api/v1/session"))
+            .json(&json!({ "login": "canbo.phuong", "password": password }))
+            .send()
+    };
+    for _ in 0..5 {
+        let response = login("sai mật khẩu").await.expect("post");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "LOGIN_FAILED");
+    }
+    let response = login("mật khẩu của phường").await.expect("post");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "ACCOUNT_LOCKED");
+    let unknown = app
+        .anonymous
+        .post(url("/api/v1/session"))
+        .json(&json!({ "login": "khong.co", "password": "mật khẩu của phường" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    app.at("2026-03-09T09:00:31+07:00");
+    // Typed with combining marks (another keyboard mode): the same password after NFC.
+    let decomposed: String = unicode_normalization::UnicodeNormalization::nfd("mật khẩu của phường").collect();
+    let response = login(&decomposed).await.expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(&response);
+    let session: Value = response.json().await.expect("json");
+    let csrf = session["csrf_token"].as_str().expect("csrf").to_owned();
+    assert_eq!(session["grants"][0]["role"], "desk_officer");
+
+    // With the cookie: reads need no CSRF token, writes do.
+    let response = app.anonymous.get(url("/api/v1/session")).header("cookie", &cookie).send().await.expect("get");
+    assert_eq!(response.json::<Value>().await.expect("json")["csrf_token"], csrf.as_str());
+    let write = |unit: &str, csrf: Option<&str>| {
+        let mut request = app.anonymous.post(url("/api/v1/dossiers")).header("cookie", &cookie);
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.json(&intake(unit, "Đỗ Văn E")).send()
+    };
+    for csrf in [None, Some("0000")] {
+        let response = write("26740", csrf).await.expect("post");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "CSRF_FAILED");
+    }
+    let response = write("26740", Some(&csrf)).await.expect("post");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let own: Value = response.json().await.expect("json");
+    let own_code = own["code"].as_str().expect("code").to_owned();
+
+    // The ward officer cannot act in or read another ward; nothing is written.
+    let before = store.dossier_count().await.expect("count");
+    let response = write("26737", Some(&csrf)).await.expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "ACCESS_DENIED");
+    assert_eq!(store.dossier_count().await.expect("count"), before);
+    let (_, other) = app.post("/api/v1/dossiers", intake("26737", "Hồ Thị F")).await;
+    let other_code = other["code"].as_str().expect("code");
+    let response = app
+        .anonymous
+        .get(url(&format!("/api/v1/dossiers/{other_code}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A desk officer accepts but does not process.
+    let transition = |code: &str, body: Value| {
+        app.anonymous
+            .post(url(&format!("/api/v1/dossiers/{code}/transitions")))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(transition(&own_code, json!({ "action": "accept" })).await.expect("post").status(), StatusCode::OK);
+    let response = transition(&own_code, json!({ "action": "complete_step" })).await.expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // Every write and read carries the client address in the audit trail.
+    let unit = store.find_unit("26740", domain::dossier::local_day(now)).await.expect("unit").expect("ward");
+    let entries = store.audit_for_target(unit.id, &own_code).await.expect("audit");
+    let actions: Vec<(&str, &str, Option<&str>)> = entries
+        .iter()
+        .map(|entry| (entry.write.action.as_str(), entry.write.actor.as_str(), entry.write.client.as_deref()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("submitted", "canbo.phuong", Some("127.0.0.1")), ("accepted", "canbo.phuong", Some("127.0.0.1"))]
+    );
+
+    // Strict content type, body limit, NFC of every string.
+    let response =
+        app.client.post(url("/api/v1/dossiers")).header("content-type", "text/plain").body("{}").send().await;
+    let response = response.expect("post");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+    let huge = json!({ "unit": "26740", "procedure": "1.004873", "channel": "counter", "applicant": { "name": "x".repeat(2 << 20) } });
+    let response = app.client.post(url("/api/v1/dossiers")).json(&huge).send().await.expect("post");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let name: String = unicode_normalization::UnicodeNormalization::nfd("Nguyễn Thị Hường").collect();
+    let (status, created) = app.post("/api/v1/dossiers", intake("26740", &name)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, detail) = app.get(&format!("/api/v1/dossiers/{}", created["code"].as_str().expect("code"))).await;
+    assert_eq!(detail["applicant"]["name"], "Nguyễn Thị Hường");
+
+    // Log-out ends the session.
+    let response = app
+        .anonymous
+        .delete(url("/api/v1/session"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = app.anonymous.get(url("/api/v1/session")).header("cookie", &cookie).send().await.expect("get");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "SESSION_EXPIRED");
+
+    // A disabled account's token stops working; enabled again it works; revoked it stops.
+    let (id, token) =
+        app.service.create_api_token("canbo.phuong", "may-quet", &[Role::DeskOfficer], &by, now).await.expect("token");
+    let whoami = |token: String| {
+        app.anonymous.get(url("/api/v1/session")).header("authorization", format!("Bearer {token}")).send()
+    };
+    assert_eq!(whoami(token.clone()).await.expect("get").status(), StatusCode::OK);
+    app.service.set_user_disabled("canbo.phuong", true, &by, now).await.expect("disable");
+    assert_eq!(whoami(token.clone()).await.expect("get").status(), StatusCode::UNAUTHORIZED);
+    let response = login("mật khẩu của phường").await.expect("post");
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "ACCOUNT_DISABLED");
+    app.service.set_user_disabled("canbo.phuong", false, &by, now).await.expect("enable");
+    assert_eq!(whoami(token.clone()).await.expect("get").status(), StatusCode::OK);
+    assert!(app.service.revoke_api_token(id, &by, now).await.expect("revoke"));
+    assert_eq!(whoami(token).await.expect("get").status(), StatusCode::UNAUTHORIZED);
+
+    // The account events are in the audit trail too (chain 0), and every chain verifies.
+    let report = app.service.audit_verify().await.expect("verify");
+    assert_eq!(report.first_broken, None);
+    let accounts = store.audit_page(None, 10_000).await.expect("audit");
+    let account_actions: Vec<&str> =
+        accounts.iter().filter(|entry| entry.write.chain == 0).map(|entry| entry.write.action.as_str()).collect();
+    for action in
+        ["user_add", "grant", "login_failed", "login_locked", "login", "logout", "user_disable", "token_revoke"]
+    {
+        assert!(account_actions.contains(&action), "{action} missing from {account_actions:?}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_sessions_sqlite() {
+    let (app, store) = sqlite_app_with().await;
+    accounts_and_sessions(app, store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_sessions_postgres() {
+    let (app, store) = postgres_app_with("api_accounts").await;
+    accounts_and_sessions(app, store).await;
 }
