@@ -436,6 +436,20 @@ impl Service {
         self.store.audit_append(entry).await
     }
 
+    /// A page of a unit's audit chain: up to `limit` entries after sequence number `after_seq`,
+    /// for an actor allowed to read that unit's audit trail.
+    pub async fn audit_trail(
+        &self,
+        unit_id: i64,
+        after_seq: i64,
+        limit: i64,
+        actor: &Actor,
+    ) -> StoreResult<Vec<crate::audit::AuditRecord>> {
+        self.authorize(actor, Action::ReadAudit, &[unit_id], "nhật ký kiểm toán / the audit trail").await?;
+        let page = self.store.audit_page(Some((unit_id, after_seq)), limit.clamp(1, 5_000)).await?;
+        Ok(page.into_iter().take_while(|record| record.chain == unit_id).collect())
+    }
+
     /// Walks every audit chain and recomputes every hash; reports the first broken entry.
     pub async fn audit_verify(&self) -> StoreResult<AuditReport> {
         let mut report = AuditReport { entries: 0, chains: 0, first_broken: None };
