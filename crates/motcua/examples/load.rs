@@ -3,8 +3,10 @@
 //! certificate at ward 26740, four workflow steps). Prints throughput and latency percentiles for
 //! intake and for transitions separately.
 //!
-//! `cargo run --release -p motcua --example load -- http://127.0.0.1:8080 8 500 [26740,26737]`
+//! `MOTCUA_TOKEN=mc_... cargo run --release -p motcua --example load -- http://127.0.0.1:8080 8 500 [26740,26737]`
 //! (base URL, clients, dossiers per client, receiving unit codes used in turn; default 26740).
+//! The token's account needs desk_officer and processing_officer on the units (or above them)
+//! and unit_head on each of them (`motcua user ...`, see BENCHMARKS.md).
 
 use std::time::{Duration, Instant};
 
@@ -32,7 +34,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let per_client: usize = arguments.next().map(|text| text.parse()).transpose()?.unwrap_or(200);
     let units: Vec<String> =
         arguments.next().unwrap_or_else(|| "26740".to_owned()).split(',').map(str::to_owned).collect();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let token = std::env::var("MOTCUA_TOKEN").map_err(|_| "set MOTCUA_TOKEN to an API token (motcua user token)")?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).default_headers(headers).build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..clients {
