@@ -19,7 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, ConnectOptions, QueryBuilder, Row, SqlitePool, Transaction};
-use store::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
+use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
@@ -898,6 +898,52 @@ impl Store for SqliteStore {
         row.as_ref().map(token_record).transpose()
     }
 
+    async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal<TokenRecord>>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PRINCIPAL_USER}, t.id AS token_id, t.name AS token_name, t.roles AS token_roles, \
+             t.created_at AS token_created_at, t.revoked_at AS token_revoked_at, \
+             g.role AS grant_role, g.unit_id AS grant_unit \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
+             WHERE t.token_hash = $1 ORDER BY g.role, g.unit_id"
+        )))
+        .bind(token_hash)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(database)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let credential = TokenRecord {
+            id: first.try_get("token_id").map_err(database)?,
+            user_id: first.try_get("id").map_err(database)?,
+            name: first.try_get("token_name").map_err(database)?,
+            roles: roles_of(first.try_get("token_roles").map_err(database)?),
+            created_at: instant_of(first.try_get("token_created_at").map_err(database)?)?,
+            revoked_at: optional_instant(first.try_get("token_revoked_at").map_err(database)?)?,
+        };
+        Ok(Some(Principal { credential, user: user_record(first)?, grants: principal_grants(&rows)? }))
+    }
+
+    async fn session_principal(&self, token_hash: &str) -> StoreResult<Option<Principal<SessionRecord>>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PRINCIPAL_USER}, s.csrf_token, s.created_at AS session_created_at, \
+             s.expires_at AS session_expires_at, g.role AS grant_role, g.unit_id AS grant_unit \
+             FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
+             WHERE s.token_hash = $1 ORDER BY g.role, g.unit_id"
+        )))
+        .bind(token_hash)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(database)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let credential = SessionRecord {
+            token_hash: token_hash.to_owned(),
+            user_id: first.try_get("id").map_err(database)?,
+            csrf_token: first.try_get("csrf_token").map_err(database)?,
+            created_at: instant_of(first.try_get("session_created_at").map_err(database)?)?,
+            expires_at: instant_of(first.try_get("session_expires_at").map_err(database)?)?,
+        };
+        Ok(Some(Principal { credential, user: user_record(first)?, grants: principal_grants(&rows)? }))
+    }
+
     async fn tokens_of(&self, user_id: i64) -> StoreResult<Vec<TokenRecord>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
@@ -1468,6 +1514,23 @@ fn audit_record(row: &SqliteRow) -> StoreResult<AuditRecord> {
         prev_hash: row.try_get("prev_hash").map_err(database)?,
         hash: row.try_get("hash").map_err(database)?,
     })
+}
+
+/// The account's columns in a principal query (aliases as [`user_record`] reads them).
+const PRINCIPAL_USER: &str = "u.id, u.login, u.display_name, u.password_hash, u.disabled, u.failed_logins, \
+    u.locked_until, u.created_at";
+
+/// The grants of a principal query's rows (one row per grant; none when the LEFT JOIN found none).
+fn principal_grants(rows: &[SqliteRow]) -> StoreResult<Vec<(String, i64)>> {
+    let mut grants = Vec::new();
+    for row in rows {
+        let role: Option<String> = row.try_get("grant_role").map_err(database)?;
+        let unit: Option<i64> = row.try_get("grant_unit").map_err(database)?;
+        if let (Some(role), Some(unit)) = (role, unit) {
+            grants.push((role, unit));
+        }
+    }
+    Ok(grants)
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";

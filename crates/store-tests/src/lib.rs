@@ -810,6 +810,20 @@ pub async fn accounts_round_trip(store: Arc<dyn Store>) {
         "revoked tokens are returned, with the first revocation instant"
     );
     assert_eq!(store.token(&reports.token_hash).await.unwrap(), Some(record(reports_id, &reports, None)));
+    // A credential with its account and grants in one query: every grant, or none.
+    store.add_grant(binh, Role::Inspector.as_str(), ward + 1).await.unwrap();
+    let principal = store.token_principal(&reports.token_hash).await.unwrap().expect("principal");
+    assert_eq!(principal.credential, record(reports_id, &reports, None));
+    assert_eq!(principal.user, store.user_by_id(binh).await.unwrap().unwrap());
+    assert_eq!(principal.grants, store.grants_of(binh).await.unwrap());
+    assert_eq!(principal.grants.len(), 2);
+    let revoked = store.token_principal(&portal.token_hash).await.unwrap().expect("revoked principal");
+    assert_eq!(revoked.credential.revoked_at, Some(revoked_at));
+    assert_eq!(store.token_principal(&"4".repeat(64)).await.unwrap(), None);
+    let lan_principal = store.session_principal(&lan_desk.token_hash).await.unwrap().expect("session principal");
+    assert_eq!(lan_principal.credential, lan_desk);
+    assert_eq!((lan_principal.user.id, lan_principal.grants.len()), (lan, store.grants_of(lan).await.unwrap().len()));
+    assert_eq!(store.session_principal(&binh_desk.token_hash).await.unwrap(), None);
 
     // The unit tree: every unit of both structures, with its parent.
     let mut expected = std::collections::BTreeMap::new();

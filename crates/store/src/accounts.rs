@@ -97,3 +97,15 @@ pub struct TokenRecord {
     /// Revocation instant, if revoked.
     pub revoked_at: Option<Timestamp>,
 }
+
+/// A credential (token or session) with its account and the account's grants (role name, unit
+/// id), as one request needs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal<C> {
+    /// The token or session.
+    pub credential: C,
+    /// The account.
+    pub user: UserRecord,
+    /// Its grants, ordered.
+    pub grants: Vec<(String, i64)>,
+}

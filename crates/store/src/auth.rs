@@ -149,13 +149,7 @@ impl Service {
 
     /// The grants of an account, as access grants (unknown role names are ignored).
     async fn grants(&self, user_id: i64) -> StoreResult<Vec<Grant>> {
-        Ok(self
-            .store()
-            .grants_of(user_id)
-            .await?
-            .into_iter()
-            .filter_map(|(role, unit_id)| Role::parse(&role).map(|role| Grant { role, unit_id }))
-            .collect())
+        Ok(access_grants(self.store().grants_of(user_id).await?, None))
     }
 
     async fn user(&self, login: &str) -> StoreResult<UserRecord> {
@@ -400,43 +394,42 @@ impl Service {
     }
 
     /// The actor of a session cookie, with the session's CSRF token and the display name; `None`
-    /// when the session is unknown, expired, or its account disabled.
+    /// when the session is unknown, expired, or its account disabled. One query.
     pub async fn session_actor(
         &self,
         token: &str,
         client: Option<String>,
         at: Timestamp,
     ) -> StoreResult<Option<(Actor, String, String)>> {
-        let Some(session) = self.store().session(&token_hash(token)).await? else { return Ok(None) };
-        if session.expires_at <= at {
+        let Some(principal) = self.store().session_principal(&token_hash(token)).await? else { return Ok(None) };
+        if principal.credential.expires_at <= at || principal.user.disabled {
             return Ok(None);
         }
-        let Some(user) = self.store().user_by_id(session.user_id).await?.filter(|user| !user.disabled) else {
-            return Ok(None);
-        };
-        let actor = Actor::account(&user.login, self.grants(user.id).await?, client);
-        Ok(Some((actor, session.csrf_token, user.display_name)))
+        let actor = Actor::account(&principal.user.login, access_grants(principal.grants, None), client);
+        Ok(Some((actor, principal.credential.csrf_token, principal.user.display_name)))
     }
 
     /// The actor of an API token (`mc_...`), limited to the token's roles; `None` when unknown,
-    /// revoked, or its account disabled.
+    /// revoked, or its account disabled. One query.
     pub async fn token_actor(&self, token: &str, client: Option<String>) -> StoreResult<Option<Actor>> {
         let Some(secret) = token.strip_prefix("mc_") else { return Ok(None) };
-        let Some(record) = self.store().token(&token_hash(secret)).await? else { return Ok(None) };
-        if record.revoked_at.is_some() {
+        let Some(principal) = self.store().token_principal(&token_hash(secret)).await? else { return Ok(None) };
+        if principal.credential.revoked_at.is_some() || principal.user.disabled {
             return Ok(None);
         }
-        let Some(user) = self.store().user_by_id(record.user_id).await?.filter(|user| !user.disabled) else {
-            return Ok(None);
-        };
-        let grants = self
-            .grants(user.id)
-            .await?
-            .into_iter()
-            .filter(|grant| record.roles.iter().any(|role| role == grant.role.as_str()))
-            .collect();
-        Ok(Some(Actor::account(&user.login, grants, client)))
+        let grants = access_grants(principal.grants, Some(&principal.credential.roles));
+        Ok(Some(Actor::account(&principal.user.login, grants, client)))
     }
+}
+
+/// Stored grants as access grants, limited to `roles` when given (a token's); unknown role names
+/// are ignored.
+fn access_grants(stored: Vec<(String, i64)>, roles: Option<&[String]>) -> Vec<Grant> {
+    stored
+        .into_iter()
+        .filter(|(role, _)| roles.is_none_or(|roles| roles.iter().any(|allowed| allowed == role)))
+        .filter_map(|(role, unit_id)| Role::parse(&role).map(|role| Grant { role, unit_id }))
+        .collect()
 }
 
 #[cfg(test)]

@@ -381,6 +381,17 @@ pub trait Store: Send + Sync {
     async fn create_token(&self, token: &accounts::NewToken) -> StoreResult<i64>;
     /// An API token by hash (revoked ones too: the caller checks).
     async fn token(&self, token_hash: &str) -> StoreResult<Option<accounts::TokenRecord>>;
+    /// An API token with its account and the account's grants, in one query (every API request
+    /// asks this).
+    async fn token_principal(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<accounts::Principal<accounts::TokenRecord>>>;
+    /// A session with its account and the account's grants, in one query.
+    async fn session_principal(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<accounts::Principal<accounts::SessionRecord>>>;
     /// An account's API tokens.
     async fn tokens_of(&self, user_id: i64) -> StoreResult<Vec<accounts::TokenRecord>>;
     /// Revokes a token; false if unknown or already revoked.
