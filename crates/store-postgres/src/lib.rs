@@ -21,6 +21,7 @@ use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, 
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
+    QueueQuery,
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number,
     instant_of, micros,
@@ -581,6 +582,36 @@ impl Store for PostgresStore {
         append_audit(&mut tx, &audit_of(stored.unit_id, code, &event, client.as_ref())).await?;
         tx.commit().await.map_err(database)?;
         Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
+    }
+
+    async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {
+        // Two constant statements: the ordering column is chosen, never formatted from input.
+        let (sql_first, sql_after) = if QueueQuery::by_submission(query.status) {
+            (
+                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
+                 ORDER BY submitted_at, code LIMIT $3",
+                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
+                 AND (submitted_at, code) > ($4, $5) ORDER BY submitted_at, code LIMIT $3",
+            )
+        } else {
+            (
+                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
+                 ORDER BY appointment, code LIMIT $3",
+                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
+                 AND (appointment, code) > ($4, $5) ORDER BY appointment, code LIMIT $3",
+            )
+        };
+        let statement = match &query.after {
+            None => sqlx::query(sql_first).bind(query.unit_id).bind(query.status.as_str()).bind(query.limit),
+            Some((instant, code)) => sqlx::query(sql_after)
+                .bind(query.unit_id)
+                .bind(query.status.as_str())
+                .bind(query.limit)
+                .bind(*instant)
+                .bind(code.as_str()),
+        };
+        let rows = statement.fetch_all(&self.pool).await.map_err(database)?;
+        rows.iter().map(stored_dossier).collect()
     }
 
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>> {

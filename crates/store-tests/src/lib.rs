@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use store::access::{Actor, Role};
 use store::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
 use store::service::{Service, SubmitRequest};
-use store::{Applicant, StatsQuery, Store, StoreError};
+use store::{Applicant, QueueQuery, StatsQuery, Store, StoreError};
 
 pub const UNITS_2024: &str = include_str!("../../../data/catalog/hcmc-units-2024.toml");
 pub const UNITS_2025: &str = include_str!("../../../data/catalog/hcmc-units-2025.toml");
@@ -846,4 +846,68 @@ pub async fn accounts_round_trip(store: Arc<dyn Store>) {
     assert_eq!(parent_of(ward), Some(Some(city)), "2025: no district level");
     assert_eq!(parent_of(city), Some(None));
     assert_ne!(city, city_2024);
+}
+
+/// A unit's queue per status, page by page (keyset): every dossier once, in due order, and a
+/// dossier leaves the queue of its old status when it moves on.
+pub async fn queue_pages(store: Arc<dyn Store>) {
+    use domain::dossier::Status;
+    let service = seeded(store.clone()).await;
+    let system = Actor::system("queue");
+    let ward = store.find_unit(WARD, jiff::civil::date(2026, 3, 9)).await.unwrap().unwrap().id;
+    let mut codes = Vec::new();
+    // Eleven dossiers, submitted a few minutes apart; the three-day procedure's appointments
+    // follow submission order, the same-day ones come first.
+    for index in 0..11_u32 {
+        let procedure = if index % 4 == 3 { SAME_DAY_PROCEDURE } else { THREE_DAY_PROCEDURE };
+        let at = instant("2026-03-09T08:00:00+07:00")
+            .checked_add(jiff::SignedDuration::from_mins(i64::from(index) * 7))
+            .unwrap();
+        let (dossier, _) =
+            service.submit(submit_request(procedure, Channel::Counter, None), &system, at).await.unwrap();
+        codes.push((at, dossier.state.code));
+    }
+    let page_through = |status: Status| {
+        let store = store.clone();
+        async move {
+            let mut query = QueueQuery { unit_id: ward, status, after: None, limit: 4 };
+            let mut seen = Vec::new();
+            loop {
+                let page = store.queue(&query).await.unwrap();
+                assert!(page.len() <= 4);
+                let Some(last) = page.last() else { break };
+                query.after = Some(query.key_of(last));
+                seen.extend(page);
+            }
+            seen
+        }
+    };
+    let waiting = page_through(Status::Submitted).await;
+    assert_eq!(
+        waiting.iter().map(|d| d.state.code.clone()).collect::<Vec<_>>(),
+        codes.iter().map(|(_, code)| code.clone()).collect::<Vec<_>>()
+    );
+    // Accept the first eight: they move to the in-progress queue, ordered by appointment.
+    for (at, code) in &codes[..8] {
+        let later = at.checked_add(jiff::SignedDuration::from_mins(1)).unwrap();
+        service.transition(code, None, Transition::Accept, &system, Channel::Counter, later).await.unwrap();
+    }
+    assert_eq!(page_through(Status::Submitted).await.len(), 3);
+    let working = page_through(Status::InProgress).await;
+    assert_eq!(working.len(), 8);
+    let appointments: Vec<(Timestamp, String)> =
+        working.iter().map(|d| (d.state.appointment.unwrap(), d.state.code.clone())).collect();
+    let mut sorted = appointments.clone();
+    sorted.sort();
+    assert_eq!(appointments, sorted, "in due order");
+    assert_ne!(working[0].state.code, codes[0].1, "a same-day dossier is due first");
+    // Another ward's queue is its own.
+    let other = store.find_unit(OTHER_WARD, jiff::civil::date(2026, 3, 9)).await.unwrap().unwrap().id;
+    assert!(
+        store
+            .queue(&QueueQuery { unit_id: other, status: Status::InProgress, after: None, limit: 50 })
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -29,6 +29,7 @@ suite!(
     audit_chain,
     unit_office_hours,
     accounts_round_trip,
+    queue_pages,
 );
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.

@@ -40,6 +40,7 @@ suite!(
     audit_chain,
     unit_office_hours,
     accounts_round_trip,
+    queue_pages,
 );
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:

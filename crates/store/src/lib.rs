@@ -129,6 +129,36 @@ pub struct StoredDossier {
     pub state: DossierState,
 }
 
+/// A page of a unit's work queue: dossiers held by the unit in one status, in due order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueQuery {
+    /// The unit holding the dossiers (current unit).
+    pub unit_id: i64,
+    /// The status.
+    pub status: domain::dossier::Status,
+    /// Continue after this key (from [`QueueQuery::key_of`] of the last row of the previous page).
+    pub after: Option<(i64, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+impl QueueQuery {
+    /// Whether the queue is ordered by submission (awaiting intake) rather than by appointment.
+    pub fn by_submission(status: domain::dossier::Status) -> bool {
+        matches!(status, domain::dossier::Status::Submitted | domain::dossier::Status::IntakeSupplementRequested)
+    }
+
+    /// The keyset key of a row: (submission or appointment in microseconds, code).
+    pub fn key_of(&self, dossier: &StoredDossier) -> (i64, String) {
+        let instant = if QueueQuery::by_submission(self.status) {
+            dossier.state.submitted_at
+        } else {
+            dossier.state.appointment.unwrap_or(dossier.state.submitted_at)
+        };
+        (micros(instant), dossier.state.code.clone())
+    }
+}
+
 /// A dossier with its history and applicant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DossierRecord {
@@ -312,6 +342,8 @@ pub trait Store: Send + Sync {
     /// Locks the dossier, checks `expected_version`, runs `decide`, and writes the event, the new
     /// projection and the statistics deltas in one transaction.
     async fn apply(&self, write: ApplyWrite) -> StoreResult<StoredDossier>;
+    /// A page of a unit's work queue (keyset pagination).
+    async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>>;
     /// A dossier with its events and applicant.
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>>;
     /// The sums behind a period report.
