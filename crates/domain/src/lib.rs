@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod code;
 pub mod dossier;
 mod error;
+pub mod search;
 pub mod stats;
 
 pub use error::DomainError;
