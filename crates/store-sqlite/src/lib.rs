@@ -23,10 +23,9 @@ use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, 
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
-    QueueQuery,
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
-    StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day, day_number,
-    instant_of, micros,
+    QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day,
+    day_number, instant_of, micros,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -521,6 +520,32 @@ impl Store for SqliteStore {
             due_opened_by_end: opened,
             due_closed_by_end: closed,
         })
+    }
+
+    async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT unit_id, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY unit_id ORDER BY unit_id",
+            totals_columns()
+        )))
+        .bind(day_number(from))
+        .bind(day_number(to))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(database)?;
+        rows.iter().map(|row| Ok((row.try_get("unit_id").map_err(database)?, counters_of(row)?))).collect()
+    }
+
+    async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT field, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY field ORDER BY field",
+            totals_columns()
+        )))
+        .bind(day_number(from))
+        .bind(day_number(to))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(database)?;
+        rows.iter().map(|row| Ok((row.try_get("field").map_err(database)?, counters_of(row)?))).collect()
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
@@ -1562,6 +1587,20 @@ fn principal_grants(rows: &[SqliteRow]) -> StoreResult<Vec<(String, i64)>> {
         }
     }
     Ok(grants)
+}
+
+/// `SUM(column)` of every daily counter, named after the column (constant names only).
+fn totals_columns() -> String {
+    DAILY_COUNTERS.iter().map(|column| format!("COALESCE(SUM({column}), 0) AS {column}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The daily counters of a totals row, in [`DAILY_COUNTERS`] order.
+fn counters_of(row: &SqliteRow) -> StoreResult<[i64; 9]> {
+    let mut counters = [0_i64; 9];
+    for (slot, column) in counters.iter_mut().zip(DAILY_COUNTERS) {
+        *slot = row.try_get(column).map_err(database)?;
+    }
+    Ok(counters)
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";

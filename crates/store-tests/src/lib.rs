@@ -911,3 +911,52 @@ pub async fn queue_pages(store: Arc<dyn Store>) {
             .is_empty()
     );
 }
+
+/// The board's totals per unit and per field equal the per-unit period sums.
+pub async fn totals_by_unit_and_field(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let system = Actor::system("totals");
+    let day = jiff::civil::date(2026, 3, 9);
+    for (index, unit) in [WARD, WARD, OTHER_WARD, WARD, OTHER_WARD].into_iter().enumerate() {
+        let at =
+            instant("2026-03-09T08:00:00+07:00").checked_add(jiff::SignedDuration::from_mins(index as i64)).unwrap();
+        let mut request = submit_request(SAME_DAY_PROCEDURE, Channel::Online, None);
+        request.unit_code = unit.to_owned();
+        let (dossier, _) = service.submit(request, &system, at).await.unwrap();
+        let later = at.checked_add(jiff::SignedDuration::from_mins(30)).unwrap();
+        service
+            .transition(&dossier.state.code, None, Transition::Accept, &system, Channel::Online, later)
+            .await
+            .unwrap();
+        if index < 3 {
+            let decide = Transition::Decide { outcome: domain::dossier::Outcome::Approved, reason: None };
+            let decided = later.checked_add(jiff::SignedDuration::from_mins(30)).unwrap();
+            service.transition(&dossier.state.code, None, decide, &system, Channel::Online, decided).await.unwrap();
+        }
+    }
+    let totals = store.unit_totals(day, day).await.unwrap();
+    assert_eq!(totals.len(), 2);
+    let mut all = [0_i64; 9];
+    for (unit_id, counters) in &totals {
+        let sums = store
+            .period_sums(&StatsQuery { unit_id: *unit_id, field: None, procedure: None, from: day, to: day })
+            .await
+            .unwrap();
+        assert_eq!(counters[..4], sums.received_by_channel);
+        assert_eq!(
+            [counters[4], counters[5], counters[6], counters[7], counters[8]],
+            [sums.settled_early, sums.settled_on_time, sums.settled_late, sums.returned, sums.withdrawn]
+        );
+        for (total, counter) in all.iter_mut().zip(counters) {
+            *total += counter;
+        }
+    }
+    assert_eq!(all[2], 5, "five received online");
+    assert_eq!(all[4] + all[5] + all[6], 3, "three settled");
+    let fields = store.field_totals(day, day).await.unwrap();
+    assert_eq!(fields.len(), 1);
+    assert_eq!(fields[0].1, all);
+    assert!(
+        store.unit_totals(jiff::civil::date(2026, 3, 10), jiff::civil::date(2026, 3, 31)).await.unwrap().is_empty()
+    );
+}

@@ -30,6 +30,7 @@ suite!(
     unit_office_hours,
     accounts_round_trip,
     queue_pages,
+    totals_by_unit_and_field,
 );
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.

@@ -41,6 +41,7 @@ suite!(
     unit_office_hours,
     accounts_round_trip,
     queue_pages,
+    totals_by_unit_and_field,
 );
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:

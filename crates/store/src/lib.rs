@@ -348,6 +348,11 @@ pub trait Store: Send + Sync {
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>>;
     /// The sums behind a period report.
     async fn period_sums(&self, query: &StatsQuery) -> StoreResult<PeriodSums>;
+    /// The daily counters ([`DAILY_COUNTERS`] order) summed over a period, per receiving unit
+    /// (units without activity are left out). The public statistics board.
+    async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>>;
+    /// The same per field.
+    async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>>;
     /// Step timings for a unit and period.
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>>;
     /// A page of dossiers (projections with their events), ordered by `(unit_id, code)`, after
