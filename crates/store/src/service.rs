@@ -416,6 +416,19 @@ impl Service {
         Ok(given.iter().zip(expected.bytes()).fold(0_u8, |difference, (a, b)| difference | (a ^ b)) == 0)
     }
 
+    /// The public look-up: the dossier when `code` exists and `secret` is its receipt's secret;
+    /// `None` otherwise (an unknown code and a wrong secret are not told apart).
+    pub async fn public_dossier(&self, code: &str, secret: &str) -> StoreResult<Option<crate::DossierRecord>> {
+        if !domain::code::looks_like_dossier_code(code) || secret.is_empty() {
+            return Ok(None);
+        }
+        let Some(record) = self.store.dossier(code).await? else { return Ok(None) };
+        if !self.receipt_secret_matches(code, secret).await? {
+            return Ok(None);
+        }
+        Ok(Some(record))
+    }
+
     /// Records a read of a dossier's personal data in the audit trail.
     pub async fn record_read(
         &self,
