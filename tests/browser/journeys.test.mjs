@@ -1,0 +1,168 @@
+// Browser journeys of the public portal, in Debian's Chromium through playwright-core, with
+// axe-core on every page (no serious or critical violation) and screenshots at phone and
+// desktop widths. Run by scripts/browser-test, which starts a demo server and sets:
+//   MOTCUA_BASE   the server's base URL
+//   MOTCUA_TOKEN  an API token of the demo account (desk and processing officer city-wide)
+//   ARTIFACTS     where screenshots go
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BASE = process.env.MOTCUA_BASE ?? 'http://127.0.0.1:8080';
+const TOKEN = process.env.MOTCUA_TOKEN ?? '';
+const ARTIFACTS = process.env.ARTIFACTS ?? 'artifacts';
+const APPLICANT = 'Nguyễn Thị Thử Nghiệm';
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+const sizes = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+
+async function page(size = 'desktop') {
+  const context = await browser.newContext({ viewport: sizes[size], locale: 'vi-VN' });
+  return context.newPage();
+}
+
+/** axe-core on the current page: no serious or critical violation. */
+async function accessible(p, name) {
+  await p.addScriptTag({ content: AXE });
+  const result = await p.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`), [], `${name}: accessibility`);
+}
+
+/** Screenshots of a URL at both widths (after checking it at each). */
+async function shoot(path, name) {
+  for (const size of Object.keys(sizes)) {
+    const p = await page(size);
+    const response = await p.goto(BASE + path);
+    assert.ok(response.ok(), `${path}: ${response.status()}`);
+    await accessible(p, `${name} (${size})`);
+    await p.screenshot({ path: `${ARTIFACTS}/${name}-${size}.png`, fullPage: true });
+    await p.context().close();
+  }
+}
+
+async function api(method, path, body) {
+  const response = await fetch(BASE + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** A dossier received at the counter of a ward and accepted, through the staff API. */
+async function acceptedDossier() {
+  const created = await api('POST', '/api/v1/dossiers', {
+    unit: '26740', procedure: '1.004873', channel: 'counter',
+    applicant: { name: APPLICANT, id_number: '079300000123', phone: '0909123456' },
+  });
+  await api('POST', `/api/v1/dossiers/${created.code}/transitions`, { action: 'accept' });
+  return created;
+}
+
+test('a citizen finds a procedure typing without diacritics and reads what to bring', async () => {
+  const p = await page();
+  await p.goto(BASE + '/');
+  await accessible(p, 'home');
+  await p.getByLabel('Tìm thủ tục').fill('giay phep xay dung');
+  await p.getByRole('button', { name: 'Tìm kiếm' }).click();
+  await p.waitForURL(/\/thu-tuc\?q=/);
+  const first = p.locator('.results a.title').first();
+  assert.match(await first.innerText(), /giấy phép xây dựng/i);
+  await accessible(p, 'catalogue search');
+  await first.click();
+  await p.waitForURL(/\/thu-tuc\/[0-9.]+$/);
+  assert.match(await p.locator('h1').innerText(), /giấy phép xây dựng/i);
+  assert.ok(await p.getByRole('heading', { name: 'Thành phần hồ sơ' }).isVisible());
+  assert.match(await p.locator('dl.facts').innerText(), /Thời hạn giải quyết\s+\d+ ngày/);
+  await accessible(p, 'procedure');
+  // The same search in another way of typing: "dang ky khai sinh" finds "Đăng ký khai sinh".
+  await p.goto(BASE + '/thu-tuc?q=dang+ky+khai+sinh');
+  assert.equal(await p.locator('.results a.title').first().innerText(), 'Đăng ký khai sinh');
+  await p.context().close();
+  await shoot('/', 'home');
+  await shoot('/thu-tuc?q=giay+phep+xay+dung', 'catalogue');
+  await shoot('/thu-tuc/1.004873', 'procedure');
+});
+
+test('a citizen looks a dossier up with the code and the receipt secret, and sees no personal data', async () => {
+  const dossier = await acceptedDossier();
+  const p = await page('phone');
+  await p.goto(BASE + '/tra-cuu');
+  await p.getByLabel('Mã hồ sơ').fill(dossier.code);
+  await p.getByLabel('Mã bí mật').fill('WRONG123');
+  await p.getByRole('button', { name: 'Tra cứu' }).click();
+  assert.match(await p.getByRole('alert').innerText(), /Không tìm thấy hồ sơ/);
+  await p.getByLabel('Mã bí mật').fill(dossier.receipt_secret.toLowerCase());
+  await p.getByRole('button', { name: 'Tra cứu' }).click();
+  const found = p.locator('section.card');
+  await found.waitFor();
+  const text = await found.innerText();
+  assert.match(text, new RegExp(dossier.code));
+  assert.match(text, /Đang giải quyết/);
+  assert.match(text, /Tiếp nhận/);
+  assert.match(text, /Hẹn trả kết quả/);
+  const html = await p.content();
+  for (const secret of [APPLICANT, '079300000123', '0909123456']) assert.ok(!html.includes(secret), `no ${secret}`);
+  await accessible(p, 'look-up');
+  await p.screenshot({ path: `${ARTIFACTS}/lookup-phone.png`, fullPage: true });
+  await p.context().close();
+});
+
+test('the public board reflects a new dossier, and open data carries no personal data', async () => {
+  const received = async () => {
+    const p = await page();
+    await p.goto(BASE + '/thong-ke');
+    const value = await p.locator('.figure .value').first().innerText();
+    await p.context().close();
+    return Number(value);
+  };
+  const before = await received();
+  await acceptedDossier();
+  assert.equal(await received(), before + 1);
+  await shoot('/thong-ke', 'statistics');
+  const p = await page();
+  await p.goto(BASE + '/thong-ke');
+  assert.ok(await p.locator('svg.chart title').count() >= 1, 'the land branches chart');
+  assert.match(await p.locator('#land + p').innerText(), /\/ 38/);
+  await p.context().close();
+  const csv = await (await fetch(BASE + '/du-lieu-mo/thong-ke-don-vi.csv')).text();
+  assert.match(csv.split('\n')[0], /^unit_code,unit_name,from,to,received_counter/);
+  assert.ok(csv.split('\n').length > 10);
+  assert.ok(!csv.includes(APPLICANT));
+  const json = await (await fetch(BASE + '/du-lieu-mo/thong-ke-don-vi.json')).json();
+  assert.ok(json.length > 10 && 'on_time_rate' in json[0]);
+  await shoot('/du-lieu-mo', 'open-data');
+});
+
+test('English is one click away and keeps the page', async () => {
+  const p = await page();
+  await p.goto(BASE + '/thu-tuc?q=khai+sinh');
+  await p.getByRole('link', { name: 'English' }).click();
+  await p.waitForURL(/\/en\/thu-tuc\?q=khai\+sinh$/);
+  assert.equal(await p.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await p.locator('h1').innerText(), 'Administrative procedures');
+  await accessible(p, 'English catalogue');
+  await p.getByRole('link', { name: 'Tiếng Việt' }).click();
+  await p.waitForURL(/\/thu-tuc\?q=khai\+sinh$/);
+  await p.context().close();
+  await shoot('/en/thong-ke', 'statistics-en');
+  const missing = await (await page()).goto(BASE + '/khong-co-trang-nay');
+  assert.equal(missing.status(), 404);
+});
