@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BASE = process.env.MOTCUA_BASE ?? 'http://127.0.0.1:8080';
 const TOKEN = process.env.MOTCUA_TOKEN ?? '';
+const PASSWORD = process.env.MOTCUA_PASSWORD ?? '';
 const ARTIFACTS = process.env.ARTIFACTS ?? 'artifacts';
 const APPLICANT = 'Nguyễn Thị Thử Nghiệm';
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -165,4 +166,58 @@ test('English is one click away and keeps the page', async () => {
   await shoot('/en/thong-ke', 'statistics-en');
   const missing = await (await page()).goto(BASE + '/khong-co-trang-nay');
   assert.equal(missing.status(), 404);
+});
+
+test('an officer logs in, works a dossier from intake to return, and the look-up shows it', async () => {
+  const created = await api('POST', '/api/v1/dossiers', {
+    unit: '26740', procedure: '1.004873', channel: 'counter', applicant: { name: APPLICANT, phone: '0909123456' },
+  });
+  const p = await page();
+  await p.goto(BASE + '/can-bo');
+  await p.waitForURL(/\/can-bo\/dang-nhap$/);
+  await accessible(p, 'staff log-in');
+  await p.screenshot({ path: `${ARTIFACTS}/staff-login-desktop.png`, fullPage: true });
+  await p.getByLabel('Tên đăng nhập').fill('demo');
+  await p.getByLabel('Mật khẩu').fill('not the password');
+  await p.getByRole('button', { name: 'Đăng nhập' }).click();
+  assert.match(await p.getByRole('alert').innerText(), /Sai tên đăng nhập hoặc mật khẩu/);
+  await p.getByLabel('Mật khẩu').fill(PASSWORD);
+  await p.getByRole('button', { name: 'Đăng nhập' }).click();
+  await p.waitForURL(/\/can-bo$/);
+  // The ward's queue, awaiting intake: the new dossier is there.
+  await p.getByLabel('Đơn vị').selectOption('26740');
+  await p.getByRole('button', { name: 'Xem' }).click();
+  await p.getByRole('link', { name: 'Đã nộp, chờ tiếp nhận' }).click();
+  await p.getByRole('link', { name: created.code }).click();
+  await p.waitForURL(new RegExp(`/can-bo/ho-so/${created.code}$`));
+  assert.match(await p.locator('main').innerText(), new RegExp(APPLICANT), 'staff see the applicant');
+  await accessible(p, 'staff dossier');
+  const press = async (name) => {
+    await p.getByRole('button', { name }).click();
+    await p.waitForLoadState();
+  };
+  await press('Tiếp nhận');
+  assert.match(await p.locator('dl.facts').first().innerText(), /Đang giải quyết/);
+  await p.screenshot({ path: `${ARTIFACTS}/staff-dossier-desktop.png`, fullPage: true });
+  // Work the steps until the decision, then approve and return.
+  for (let step = 0; step < 10 && (await p.getByRole('button', { name: 'Hoàn thành bước hiện tại' }).count()) > 0; step++) {
+    const before = await p.locator('tbody tr').count();
+    await press('Hoàn thành bước hiện tại');
+    if ((await p.locator('tbody tr').count()) === before) break; // every step done: the domain refused one more
+  }
+  await press('Phê duyệt kết quả');
+  await press('Trả kết quả');
+  assert.match(await p.locator('dl.facts').first().innerText(), /Đã trả kết quả/);
+  const sheet = await p.locator('table').innerText();
+  for (const line of ['Nộp hồ sơ', 'Tiếp nhận', 'Có kết quả giải quyết', 'Trả kết quả']) assert.match(sheet, new RegExp(line));
+  await p.getByRole('button', { name: 'Đăng xuất' }).click();
+  await p.waitForURL(/\/can-bo\/dang-nhap$/);
+  await p.context().close();
+  // The citizen sees the result returned, on time, and that the officer read the dossier.
+  const citizen = await page('phone');
+  await citizen.goto(`${BASE}/tra-cuu?ma=${created.code}&bi-mat=${created.receipt_secret}`);
+  const found = await citizen.locator('section.card').innerText();
+  assert.match(found, /Đã trả kết quả/);
+  assert.match(found, /demo/);
+  await citizen.context().close();
 });

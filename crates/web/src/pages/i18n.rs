@@ -76,6 +76,11 @@ impl Texts {
         self.texts.get(key).map_or(key, String::as_str)
     }
 
+    /// The text of a key built at run time (the key itself when missing).
+    pub fn text(&self, key: &str) -> String {
+        self.texts.get(key).cloned().unwrap_or_else(|| key.to_owned())
+    }
+
     /// Whether a key exists.
     pub fn has(&self, key: &str) -> bool {
         self.texts.contains_key(key)

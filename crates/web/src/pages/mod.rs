@@ -4,6 +4,7 @@
 
 pub mod i18n;
 pub mod public;
+pub mod staff;
 
 use askama::Template;
 use axum::Router;
@@ -41,12 +42,13 @@ pub struct Chrome {
 }
 
 /// The sections of the portal: (path after the language prefix, text key).
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("/", "nav.home"),
     ("/thu-tuc", "nav.catalogue"),
     ("/tra-cuu", "nav.lookup"),
     ("/thong-ke", "nav.stats"),
     ("/du-lieu-mo", "nav.open_data"),
+    ("/can-bo", "nav.staff"),
 ];
 
 impl Chrome {
@@ -117,10 +119,19 @@ impl PageError {
         PageError { status: StatusCode::NOT_FOUND, lang, message: message.to_owned() }
     }
 
+    /// Refused (roles, CSRF).
+    pub fn forbidden(lang: Lang, message: &str) -> PageError {
+        PageError { status: StatusCode::FORBIDDEN, lang, message: message.to_owned() }
+    }
+
     /// A failure of ours (logged; the visitor gets a general message).
     pub fn internal(lang: Lang, error: &dyn std::fmt::Display) -> PageError {
         tracing::error!(error = %error, "page failed");
-        PageError { status: StatusCode::INTERNAL_SERVER_ERROR, lang, message: lang.texts().get("error.internal").to_owned() }
+        PageError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            lang,
+            message: lang.texts().get("error.internal").to_owned(),
+        }
     }
 }
 
@@ -149,7 +160,11 @@ pub fn router() -> Router<AppState> {
             .route(&format!("{prefix}/thu-tuc/{{code}}"), get(public::procedure))
             .route(&format!("{prefix}/tra-cuu"), get(public::lookup))
             .route(&format!("{prefix}/thong-ke"), get(public::statistics))
-            .route(&format!("{prefix}/du-lieu-mo"), get(public::open_data));
+            .route(&format!("{prefix}/du-lieu-mo"), get(public::open_data))
+            .route(&format!("{prefix}/can-bo"), get(staff::queue))
+            .route(&format!("{prefix}/can-bo/dang-nhap"), get(staff::login_form).post(staff::login))
+            .route(&format!("{prefix}/can-bo/dang-xuat"), axum::routing::post(staff::logout))
+            .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act));
     }
     router
         .route("/du-lieu-mo/thong-ke-don-vi.csv", get(public::open_units_csv))

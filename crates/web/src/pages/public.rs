@@ -151,8 +151,12 @@ pub async fn catalogue(
     NfcQuery(params): NfcQuery<CatalogueParams>,
 ) -> Result<Response, PageError> {
     let t = lang.texts();
-    let procedures =
-        state.service.store().list_procedures(today(&state)).await.map_err(|error| PageError::internal(lang, &error))?;
+    let procedures = state
+        .service
+        .store()
+        .list_procedures(today(&state))
+        .await
+        .map_err(|error| PageError::internal(lang, &error))?;
     let query = Query::new(&params.q);
     let mut fields: Vec<String> = procedures.iter().map(|procedure| procedure.field.clone()).collect();
     fields.sort_by_key(|field| domain::search::fold(field));
@@ -170,7 +174,9 @@ pub async fn catalogue(
         })
         .collect();
     scored.sort_by(|(left_score, left), (right_score, right)| {
-        right_score.cmp(left_score).then_with(|| domain::search::fold(&left.name).cmp(&domain::search::fold(&right.name)))
+        right_score
+            .cmp(left_score)
+            .then_with(|| domain::search::fold(&left.name).cmp(&domain::search::fold(&right.name)))
     });
     let rows = scored
         .into_iter()
@@ -324,7 +330,8 @@ pub async fn lookup(
         page.message = Some(t.get("lookup.rate_limited").to_owned());
         return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response());
     }
-    let record = state.service.public_dossier(&code, &secret).await.map_err(|error| PageError::internal(lang, &error))?;
+    let record =
+        state.service.public_dossier(&code, &secret).await.map_err(|error| PageError::internal(lang, &error))?;
     let Some(record) = record else {
         page.message = Some(t.get("lookup.not_found").to_owned());
         return Ok((axum::http::StatusCode::NOT_FOUND, render(&page)).into_response());
@@ -375,7 +382,10 @@ pub async fn lookup(
         history: record
             .events
             .iter()
-            .map(|event| HistoryLine { label: t.get(&format!("event.{}", event.kind)).to_owned(), at: local_time(event.at) })
+            .map(|event| HistoryLine {
+                label: t.get(&format!("event.{}", event.kind)).to_owned(),
+                at: local_time(event.at),
+            })
             .collect(),
         views,
     });
@@ -553,7 +563,8 @@ pub fn rate_chart(rows: &[BoardRow], title: &str, target: f64) -> String {
         // Branch names share a long prefix: keep what tells them apart.
         let short = row.name.replace("Văn phòng đăng ký đất đai ", "").replace("Văn phòng Đăng ký đất đai ", "");
         let name: String = short.chars().take(40).collect();
-        let _ = write!(svg, r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#, LABEL - 6.0, y + 13.0, escape_xml(&name));
+        let _ =
+            write!(svg, r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#, LABEL - 6.0, y + 13.0, escape_xml(&name));
         if let Some(rate) = row.rate {
             let colour = if rate < row.target { "#a3161a" } else { "#17663a" };
             let _ = write!(
@@ -576,7 +587,13 @@ pub fn rate_chart(rows: &[BoardRow], title: &str, target: f64) -> String {
         height - 8.0,
         target
     );
-    let _ = write!(svg, r#"<text x="{LABEL}" y="{:.1}">80%</text><text x="{:.1}" y="{:.1}" text-anchor="end">100%</text></svg>"#, height - 2.0, LABEL + BAR, height - 2.0);
+    let _ = write!(
+        svg,
+        r#"<text x="{LABEL}" y="{:.1}">80%</text><text x="{:.1}" y="{:.1}" text-anchor="end">100%</text></svg>"#,
+        height - 2.0,
+        LABEL + BAR,
+        height - 2.0
+    );
     svg
 }
 
@@ -590,7 +607,8 @@ pub async fn statistics(
 ) -> Result<Response, PageError> {
     let t = lang.texts();
     let (from, to, invalid) = period(&state, &params);
-    let (all, ranking, fields, land) = board(&state, from, to).await.map_err(|error| PageError::internal(lang, &error))?;
+    let (all, ranking, fields, land) =
+        board(&state, from, to).await.map_err(|error| PageError::internal(lang, &error))?;
     let overall = BoardRow::new("79".to_owned(), t.get("stats.overall").to_owned(), &all, 98.0);
     let land_below = land.iter().filter(|row| row.below()).count();
     let land_chart = rate_chart(&land, t.get("stats.land"), 98.0);
@@ -629,7 +647,11 @@ pub async fn open_data(
     NfcQuery(params): NfcQuery<PeriodParams>,
 ) -> Response {
     let (from, to, _) = period(&state, &params);
-    render(&OpenDataPage { chrome: Chrome::new(lang, "/du-lieu-mo", &here(&uri)), from: from.to_string(), to: to.to_string() })
+    render(&OpenDataPage {
+        chrome: Chrome::new(lang, "/du-lieu-mo", &here(&uri)),
+        from: from.to_string(),
+        to: to.to_string(),
+    })
 }
 
 /// One unit's figures in the open data (no personal data).
@@ -697,7 +719,10 @@ async fn open_rows(state: &AppState, params: &PeriodParams) -> store::StoreResul
 }
 
 /// `/du-lieu-mo/thong-ke-don-vi.csv`.
-pub async fn open_units_csv(State(state): State<AppState>, NfcQuery(params): NfcQuery<PeriodParams>) -> Result<Response, PageError> {
+pub async fn open_units_csv(
+    State(state): State<AppState>,
+    NfcQuery(params): NfcQuery<PeriodParams>,
+) -> Result<Response, PageError> {
     let rows = open_rows(&state, &params).await.map_err(|error| PageError::internal(Lang::Vi, &error))?;
     let mut csv = String::from(
         "unit_code,unit_name,from,to,received_counter,received_post,received_online,received_national_portal,settled_early,settled_on_time,settled_late,returned,withdrawn,on_time_rate\n",
@@ -733,7 +758,10 @@ pub async fn open_units_csv(State(state): State<AppState>, NfcQuery(params): Nfc
 }
 
 /// `/du-lieu-mo/thong-ke-don-vi.json`.
-pub async fn open_units_json(State(state): State<AppState>, NfcQuery(params): NfcQuery<PeriodParams>) -> Result<Response, PageError> {
+pub async fn open_units_json(
+    State(state): State<AppState>,
+    NfcQuery(params): NfcQuery<PeriodParams>,
+) -> Result<Response, PageError> {
     let rows = open_rows(&state, &params).await.map_err(|error| PageError::internal(Lang::Vi, &error))?;
     Ok(axum::Json(rows).into_response())
 }

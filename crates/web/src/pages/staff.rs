@@ -1,0 +1,540 @@
+//! The staff console: log-in, the unit's queue in due order, the dossier page with the actions
+//! the officer's roles allow, and the counter intake with its printable receipt. Every page
+//! needs a session; every form carries the session's CSRF token; the service decides what is
+//! allowed (the pages only hide what would be refused).
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::dossier::{Channel, Outcome, Status, Transition};
+use serde::Deserialize;
+use store::access::Actor;
+use store::{QueueQuery, StoreError};
+
+use super::public::local_time;
+use super::{Chrome, Lang, PageError, here, render};
+use crate::AppState;
+use crate::extract::{NfcPath, NfcQuery, SESSION_COOKIE, client_address, cookie};
+
+/// A logged-in officer (session cookie), for the console's pages.
+pub struct Officer {
+    actor: Actor,
+    csrf: String,
+    display_name: String,
+}
+
+/// Not logged in (or the session ended): to the log-in page.
+pub struct ToLogin(Lang);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("{}/can-bo/dang-nhap", self.0.prefix())).into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Officer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let lang = Lang::of_path(parts.uri.path());
+        let Some(token) = cookie(parts, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(ToLogin(lang).into_response());
+        };
+        let found = state
+            .service
+            .session_actor(&token, client_address(parts), state.clock.now())
+            .await
+            .map_err(|error| PageError::internal(lang, &error).into_response())?;
+        match found {
+            Some((actor, csrf, display_name)) => Ok(Officer { actor, csrf, display_name }),
+            None => Err(ToLogin(lang).into_response()),
+        }
+    }
+}
+
+impl Officer {
+    /// The form's CSRF token must be the session's (constant-time).
+    fn check_csrf(&self, lang: Lang, given: &str) -> Result<(), PageError> {
+        let (left, right) = (given.as_bytes(), self.csrf.as_bytes());
+        let same = left.len() == right.len() && left.iter().zip(right).fold(0_u8, |d, (a, b)| d | (a ^ b)) == 0;
+        if same { Ok(()) } else { Err(PageError::forbidden(lang, lang.texts().get("staff.csrf"))) }
+    }
+}
+
+fn store_error(lang: Lang, error: StoreError) -> PageError {
+    match error {
+        StoreError::Forbidden(_) => PageError::forbidden(lang, lang.texts().get("staff.forbidden")),
+        StoreError::NotFound(message) => PageError::not_found(lang, &message),
+        other => PageError::internal(lang, &other),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log-in and log-out
+
+/// The log-in page.
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+pub struct LoginPage {
+    chrome: Chrome,
+    login: String,
+    message: Option<String>,
+}
+
+/// `GET /can-bo/dang-nhap`.
+pub async fn login_form(lang: Lang, uri: Uri) -> Response {
+    render(&LoginPage { chrome: Chrome::new(lang, "/can-bo", &here(&uri)), login: String::new(), message: None })
+}
+
+/// The log-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+}
+
+/// Whether a form post comes from this site (the browser's `Origin`, else `Referer`, names our
+/// own host): the log-in form's protection against cross-site posts, as it has no session yet.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|value| value.to_str().ok()) else { return false };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let rest = source.strip_prefix("https://").or_else(|| source.strip_prefix("http://")).unwrap_or_default();
+    rest.split('/').next() == Some(host)
+}
+
+/// `POST /can-bo/dang-nhap`: the session cookie, then the queue.
+pub async fn login(
+    lang: Lang,
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let t = lang.texts();
+    let page = |message: &str, status: StatusCode| {
+        let page = LoginPage {
+            chrome: Chrome::new(lang, "/can-bo", &here(&uri)),
+            login: form.login.clone(),
+            message: Some(message.to_owned()),
+        };
+        (status, render(&page)).into_response()
+    };
+    if !same_origin(&headers) {
+        return page(t.get("staff.csrf"), StatusCode::FORBIDDEN);
+    }
+    if !state.login_limiter.allow(client.ip()) {
+        return page(t.get("staff.too_many"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let login = domain::catalog::normalize_text(&form.login);
+    let now = state.clock.now();
+    match state.service.login(&login, &form.password, Some(client.ip().to_string()), now).await {
+        Ok(session) => {
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let max_age = session.expires_at.duration_since(now).as_secs().max(0);
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+                session.token
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("{}/can-bo", lang.prefix()))).into_response()
+        }
+        Err(StoreError::Unauthenticated(error)) => {
+            let key = match error.code {
+                "ACCOUNT_LOCKED" => "staff.locked",
+                "ACCOUNT_DISABLED" => "staff.disabled",
+                _ => "staff.login_failed",
+            };
+            page(t.get(key), StatusCode::UNAUTHORIZED)
+        }
+        Err(error) => PageError::internal(lang, &error).into_response(),
+    }
+}
+
+/// A form with only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /can-bo/dang-xuat`.
+pub async fn logout(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    parts_cookie: CookieToken,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    officer.check_csrf(lang, &form.csrf)?;
+    state.service.logout(&parts_cookie.0, &officer.actor, state.clock.now()).await.map_err(|e| store_error(lang, e))?;
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&format!("{}/can-bo/dang-nhap", lang.prefix()))).into_response())
+}
+
+/// The session cookie's token.
+pub struct CookieToken(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CookieToken {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        cookie(parts, SESSION_COOKIE)
+            .map(|token| CookieToken(token.to_owned()))
+            .ok_or_else(|| ToLogin(Lang::of_path(parts.uri.path())).into_response())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queue
+
+/// `?don-vi=&trang-thai=&sau=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueParams {
+    /// Unit code.
+    #[serde(default, rename = "don-vi")]
+    unit: String,
+    /// Status.
+    #[serde(default, rename = "trang-thai")]
+    status: String,
+    /// Keyset: `<micros>_<code>` of the last row of the previous page.
+    #[serde(default)]
+    sau: String,
+}
+
+/// A status tab.
+pub struct Tab {
+    href: String,
+    label: String,
+    current: bool,
+}
+
+/// A row of the queue.
+pub struct QueueRow {
+    href: String,
+    code: String,
+    procedure: String,
+    submitted: String,
+    appointment: String,
+    remaining: String,
+    urgency: &'static str,
+    urgency_label: &'static str,
+}
+
+/// The queue page.
+#[derive(Template)]
+#[template(path = "staff_queue.html")]
+pub struct QueuePage {
+    chrome: Chrome,
+    officer: String,
+    csrf: String,
+    units: Vec<(String, String, bool)>,
+    unit_name: String,
+    tabs: Vec<Tab>,
+    rows: Vec<QueueRow>,
+    next: Option<String>,
+}
+
+const QUEUE_STATUSES: [Status; 4] =
+    [Status::Submitted, Status::InProgress, Status::SupplementRequested, Status::Decided];
+const PAGE_SIZE: i64 = 50;
+
+/// Office time as people say it: `2 ngày 3 giờ`, `45 phút`, negative when overdue.
+fn office_duration(t: &super::Texts, seconds: i64, day_seconds: i64) -> String {
+    let sign = if seconds < 0 { "−" } else { "" };
+    let seconds = seconds.unsigned_abs() as i64;
+    let (days, rest) = (seconds / day_seconds.max(1), seconds % day_seconds.max(1));
+    let (hours, minutes) = (rest / 3_600, rest % 3_600 / 60);
+    if days > 0 {
+        format!("{sign}{days} {} {hours} {}", t.get("staff.days"), t.get("staff.hours"))
+    } else if hours > 0 {
+        format!("{sign}{hours} {} {minutes} {}", t.get("staff.hours"), t.get("staff.minutes"))
+    } else {
+        format!("{sign}{minutes} {}", t.get("staff.minutes"))
+    }
+}
+
+/// `/can-bo`: the queue of one of the officer's units, by status, in due order, 50 a page
+/// (keyset: as fast on the thousandth page as on the first).
+pub async fn queue(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+    NfcQuery(params): NfcQuery<QueueParams>,
+) -> Result<Response, PageError> {
+    let t = lang.texts();
+    let store = state.service.store();
+    let now = state.clock.now();
+    let mut units = Vec::new();
+    for grant in &officer.actor.grants {
+        if let Some(unit) = store.unit_by_id(grant.unit_id).await.map_err(|e| store_error(lang, e))?
+            && !units.iter().any(|(code, _, _): &(String, String, bool)| *code == unit.code)
+        {
+            units.push((unit.code, unit.name, false));
+        }
+    }
+    if units.is_empty() {
+        return Err(PageError::forbidden(lang, t.get("staff.no_roles")));
+    }
+    let chosen = units.iter().position(|(code, _, _)| *code == params.unit).unwrap_or(0);
+    units[chosen].2 = true;
+    let (unit_code, unit_name) = (units[chosen].0.clone(), units[chosen].1.clone());
+    let unit = store
+        .find_unit(&unit_code, domain::dossier::local_day(now))
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .or(store.unit_by_id(officer.actor.grants[0].unit_id).await.map_err(|e| store_error(lang, e))?)
+        .ok_or_else(|| PageError::not_found(lang, &unit_code))?;
+    let status =
+        QUEUE_STATUSES.into_iter().find(|status| status.as_str() == params.status).unwrap_or(Status::InProgress);
+    let after =
+        params.sau.split_once('_').and_then(|(micros, code)| Some((micros.parse::<i64>().ok()?, code.to_owned())));
+    let query = QueueQuery { unit_id: unit.id, status, after, limit: PAGE_SIZE };
+    let page = store.queue(&query).await.map_err(|e| store_error(lang, e))?;
+    let engine = state.service.engine_for(&unit.code);
+    let day_seconds = engine.day_seconds();
+    let next = (page.len() as i64 == PAGE_SIZE).then(|| page.last()).flatten().map(|last| {
+        let (micros, code) = query.key_of(last);
+        format!("{}/can-bo?don-vi={}&trang-thai={}&sau={micros}_{code}", lang.prefix(), unit.code, status.as_str())
+    });
+    let mut names = std::collections::HashMap::new();
+    let mut rows = Vec::with_capacity(page.len());
+    for dossier in &page {
+        let procedure_code = dossier.state.procedure.to_string();
+        if !names.contains_key(&procedure_code) {
+            let day = domain::dossier::local_day(dossier.state.submitted_at);
+            let name =
+                store.procedure_on(&procedure_code, day).await.map_err(|e| store_error(lang, e))?.map(|p| p.name);
+            names.insert(procedure_code.clone(), name.unwrap_or_else(|| procedure_code.clone()));
+        }
+        let remaining = dossier.state.appointment.and_then(|due| engine.office_seconds_between(now, due).ok());
+        let (urgency, urgency_label) = match remaining {
+            Some(seconds) if seconds < 0 => ("bad", t.get("staff.overdue")),
+            Some(seconds) if seconds <= day_seconds => ("warn", t.get("staff.due_soon")),
+            Some(_) => ("ok", t.get("staff.in_time")),
+            None => ("", ""),
+        };
+        rows.push(QueueRow {
+            href: format!("{}/can-bo/ho-so/{}", lang.prefix(), dossier.state.code),
+            code: dossier.state.code.clone(),
+            procedure: names[&procedure_code].clone(),
+            submitted: local_time(dossier.state.submitted_at),
+            appointment: dossier.state.appointment.map(local_time).unwrap_or_default(),
+            remaining: remaining.map(|seconds| office_duration(t, seconds, day_seconds)).unwrap_or_default(),
+            urgency,
+            urgency_label,
+        });
+    }
+    let tabs = QUEUE_STATUSES
+        .into_iter()
+        .map(|tab| Tab {
+            href: format!("{}/can-bo?don-vi={}&trang-thai={}", lang.prefix(), unit.code, tab.as_str()),
+            label: t.text(&format!("status.{}", tab.as_str())),
+            current: tab == status,
+        })
+        .collect();
+    let page = QueuePage {
+        chrome: Chrome::new(lang, "/can-bo", &here(&uri)),
+        officer: officer.display_name.clone(),
+        csrf: officer.csrf.clone(),
+        units,
+        unit_name,
+        tabs,
+        rows,
+        next,
+    };
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dossier
+
+/// A line of the control sheet (phiếu kiểm soát): who did what, when.
+pub struct SheetLine {
+    label: String,
+    actor: String,
+    at: String,
+}
+
+/// An action button.
+pub struct ActionButton {
+    action: &'static str,
+    label: String,
+    primary: bool,
+}
+
+/// The dossier page.
+#[derive(Template)]
+#[template(path = "staff_dossier.html")]
+pub struct DossierPage {
+    chrome: Chrome,
+    officer: String,
+    csrf: String,
+    code: String,
+    version: i64,
+    procedure: String,
+    status: String,
+    appointment: String,
+    applicant: Vec<(&'static str, String)>,
+    documents: Vec<String>,
+    sheet: Vec<SheetLine>,
+    actions: Vec<ActionButton>,
+    message: Option<String>,
+}
+
+fn buttons(status: Status, t: &'static super::Texts) -> Vec<ActionButton> {
+    let button = |action: &'static str, primary: bool| ActionButton {
+        action,
+        label: t.text(&format!("action.{action}")),
+        primary,
+    };
+    match status {
+        Status::Submitted => vec![button("accept", true)],
+        Status::InProgress => vec![button("complete_step", true), button("decide", false)],
+        Status::SupplementRequested => vec![button("receive_supplement", true)],
+        Status::Decided => vec![button("return_result", true)],
+        _ => Vec::new(),
+    }
+}
+
+async fn dossier_page(
+    lang: Lang,
+    state: &AppState,
+    officer: &Officer,
+    uri: &Uri,
+    code: &str,
+    message: Option<String>,
+) -> Result<DossierPage, PageError> {
+    let t = lang.texts();
+    let record = state
+        .service
+        .dossier_for_staff(code, &officer.actor, state.clock.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let day = domain::dossier::local_day(record.dossier.state.submitted_at);
+    let procedure = state
+        .service
+        .store()
+        .procedure_on(record.dossier.state.procedure.as_str(), day)
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let applicant = &record.applicant;
+    let mut fields = vec![("staff.name", applicant.name.clone())];
+    for (key, value) in [
+        ("staff.id_number", &applicant.id_number),
+        ("staff.phone", &applicant.phone),
+        ("staff.email", &applicant.email),
+        ("staff.address", &applicant.address),
+    ] {
+        if let Some(value) = value {
+            fields.push((key, value.clone()));
+        }
+    }
+    Ok(DossierPage {
+        chrome: Chrome::new(lang, "/can-bo", &here(uri)),
+        officer: officer.display_name.clone(),
+        csrf: officer.csrf.clone(),
+        code: record.dossier.state.code.clone(),
+        version: record.dossier.state.version,
+        procedure: procedure.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        status: t.get(&format!("status.{}", record.dossier.state.status.as_str())).to_owned(),
+        appointment: record.dossier.state.appointment.map(local_time).unwrap_or_default(),
+        applicant: fields,
+        documents: procedure.map(|p| p.documents).unwrap_or_default(),
+        sheet: record
+            .events
+            .iter()
+            .map(|event| SheetLine {
+                label: t.get(&format!("event.{}", event.kind)).to_owned(),
+                actor: event.actor.clone(),
+                at: local_time(event.at),
+            })
+            .collect(),
+        actions: buttons(record.dossier.state.status, t),
+        message,
+    })
+}
+
+/// `/can-bo/ho-so/{code}`: the applicant, the documents, the control sheet and the actions (the
+/// read is recorded in the audit trail).
+pub async fn dossier(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+    NfcPath(code): NfcPath,
+) -> Result<Response, PageError> {
+    Ok(render(&dossier_page(lang, &state, &officer, &uri, &code, None).await?))
+}
+
+/// An action form.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    action: String,
+    version: i64,
+}
+
+/// `POST /can-bo/ho-so/{code}`: one transition, against the version the officer saw.
+pub async fn act(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+    NfcPath(code): NfcPath,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    officer.check_csrf(lang, &form.csrf)?;
+    let transition = match form.action.as_str() {
+        "accept" => Transition::Accept,
+        "complete_step" => Transition::CompleteStep,
+        "receive_supplement" => Transition::ReceiveSupplement,
+        "decide" => Transition::Decide { outcome: Outcome::Approved, reason: None },
+        "return_result" => Transition::ReturnResult,
+        _ => return Err(PageError::not_found(lang, lang.texts().get("error.not_found"))),
+    };
+    let now = state.clock.now();
+    let result =
+        state.service.transition(&code, Some(form.version), transition, &officer.actor, Channel::Counter, now).await;
+    let message = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("{}/can-bo/ho-so/{code}", lang.prefix())).into_response()),
+        Err(StoreError::Forbidden(_)) => lang.texts().get("staff.forbidden").to_owned(),
+        Err(StoreError::Conflict { .. }) => lang.texts().get("staff.conflict").to_owned(),
+        Err(StoreError::Domain(error)) => error.message,
+        Err(other) => return Err(store_error(lang, other)),
+    };
+    let page = dossier_page(lang, &state, &officer, &uri, &code, Some(message)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn office_durations() {
+        let t = Lang::Vi.texts();
+        assert_eq!(office_duration(t, 8 * 3_600 * 2 + 3 * 3_600, 8 * 3_600), "2 ngày 3 giờ");
+        assert_eq!(office_duration(t, 45 * 60, 8 * 3_600), "45 phút");
+        assert_eq!(office_duration(t, -(3_600 + 120), 8 * 3_600), "−1 giờ 2 phút");
+    }
+
+    #[test]
+    fn only_same_origin_form_posts() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "motcua.example:8080".parse().unwrap());
+        assert!(!same_origin(&headers));
+        headers.insert(header::ORIGIN, "http://motcua.example:8080".parse().unwrap());
+        assert!(same_origin(&headers));
+        headers.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert!(!same_origin(&headers));
+    }
+}
