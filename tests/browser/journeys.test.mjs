@@ -221,3 +221,44 @@ test('an officer logs in, works a dossier from intake to return, and the look-up
   assert.match(found, /demo/);
   await citizen.context().close();
 });
+
+test('the counter intake is done from the keyboard, refuses an incomplete dossier and prints a receipt with a QR code', async () => {
+  const p = await page();
+  await p.goto(BASE + '/can-bo/dang-nhap');
+  await p.getByLabel('Tên đăng nhập').fill('demo');
+  await p.getByLabel('Mật khẩu').fill(PASSWORD);
+  await p.keyboard.press('Enter');
+  await p.waitForURL(/\/can-bo$/);
+  await p.getByRole('link', { name: 'Tiếp nhận hồ sơ mới' }).click();
+  await p.getByLabel('Đơn vị').selectOption('26740');
+  await p.getByLabel('Thủ tục', { exact: true }).selectOption('1.004873');
+  await p.getByRole('button', { name: 'Chọn' }).click();
+  await accessible(p, 'counter intake');
+  await p.getByLabel('Họ tên').fill('Lê Văn Quầy');
+  await p.getByLabel('Điện thoại').fill('0901000222');
+  await p.getByRole('button', { name: 'Tiếp nhận và in biên nhận' }).click();
+  assert.match(await p.getByRole('alert').innerText(), /chưa đủ thành phần/);
+  assert.equal(await p.getByLabel('Họ tên').inputValue(), 'Lê Văn Quầy', 'what was typed is kept');
+  // Keyboard only: tab to each box and tick it with the space bar.
+  const boxes = p.locator('input[name=doc]');
+  for (let index = 0; index < (await boxes.count()); index++) {
+    await boxes.nth(index).focus();
+    await p.keyboard.press('Space');
+  }
+  await p.getByRole('button', { name: 'Tiếp nhận và in biên nhận' }).focus();
+  await p.keyboard.press('Enter');
+  await p.waitForURL(/\/can-bo\/bien-nhan\//);
+  await accessible(p, 'receipt');
+  const receipt = await p.locator('article.receipt').innerText();
+  const code = receipt.match(/26740-\d{6}-\d{4}/)[0];
+  const secret = (await p.locator('.secret').innerText()).trim();
+  assert.match(secret, /^[0-9A-Z]{8}$/);
+  assert.ok(await p.locator('figure.qr svg').count() === 1, 'a QR code');
+  assert.match(await p.locator('figure.qr small').innerText(), new RegExp(`/tra-cuu\\?ma=${code}&bi-mat=${secret}$`));
+  await p.screenshot({ path: `${ARTIFACTS}/receipt-desktop.png`, fullPage: true });
+  await p.context().close();
+  const citizen = await page('phone');
+  await citizen.goto(`${BASE}/tra-cuu?ma=${code}&bi-mat=${secret}`);
+  assert.match(await citizen.locator('section.card').innerText(), /Đang giải quyết/);
+  await citizen.context().close();
+});

@@ -164,7 +164,9 @@ pub fn router() -> Router<AppState> {
             .route(&format!("{prefix}/can-bo"), get(staff::queue))
             .route(&format!("{prefix}/can-bo/dang-nhap"), get(staff::login_form).post(staff::login))
             .route(&format!("{prefix}/can-bo/dang-xuat"), axum::routing::post(staff::logout))
-            .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act));
+            .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act))
+            .route(&format!("{prefix}/can-bo/tiep-nhan"), get(staff::intake_form).post(staff::intake))
+            .route(&format!("{prefix}/can-bo/bien-nhan/{{code}}"), get(staff::receipt));
     }
     router
         .route("/du-lieu-mo/thong-ke-don-vi.csv", get(public::open_units_csv))

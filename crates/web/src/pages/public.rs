@@ -44,6 +44,11 @@ fn level_param(level: Level) -> &'static str {
     }
 }
 
+/// A time limit as text (`3 ngày làm việc`).
+pub fn time_limit_label(t: &Texts, limit: TimeLimitSpec) -> String {
+    time_limit_text(t, limit)
+}
+
 fn time_limit_text(t: &Texts, limit: TimeLimitSpec) -> String {
     match limit {
         TimeLimitSpec::WorkingDays { value } => format!("{value} {}", t.get("limit.working_days")),

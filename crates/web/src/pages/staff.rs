@@ -538,3 +538,242 @@ mod tests {
         assert!(!same_origin(&headers));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Counter intake and receipt
+
+/// `?don-vi=&thu-tuc=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct IntakeParams {
+    /// Receiving unit code.
+    #[serde(default, rename = "don-vi")]
+    unit: String,
+    /// Procedure code.
+    #[serde(default, rename = "thu-tuc")]
+    procedure: String,
+}
+
+/// The counter intake screen.
+#[derive(Template)]
+#[template(path = "staff_intake.html")]
+pub struct IntakePage {
+    chrome: Chrome,
+    officer: String,
+    csrf: String,
+    units: Vec<(String, String, bool)>,
+    procedures: Vec<(String, String, bool)>,
+    procedure: Option<(String, String, String)>,
+    documents: Vec<String>,
+    values: IntakeForm,
+    message: Option<String>,
+}
+
+/// The intake form (every field a string: the page is shown again with what was typed).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct IntakeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default, rename = "don-vi")]
+    unit: String,
+    #[serde(default, rename = "thu-tuc")]
+    procedure: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    /// How many checklist boxes the form had.
+    #[serde(default)]
+    doc_count: usize,
+    /// How many were ticked (the `doc` fields, counted by the handler).
+    #[serde(skip)]
+    checked: usize,
+}
+
+async fn intake_page(
+    lang: Lang,
+    state: &AppState,
+    officer: &Officer,
+    uri: &Uri,
+    values: IntakeForm,
+    message: Option<String>,
+) -> Result<IntakePage, PageError> {
+    let store = state.service.store();
+    let day = domain::dossier::local_day(state.clock.now());
+    let tree = state.service.unit_tree(&[]).await.map_err(|e| store_error(lang, e))?;
+    let mut units = Vec::new();
+    for unit in store.list_units(day).await.map_err(|e| store_error(lang, e))? {
+        if officer.actor.may(&tree, store::access::Action::Intake, unit.id)
+            && unit.kind != domain::catalog::UnitKind::City
+        {
+            let selected = unit.code == values.unit;
+            units.push((unit.code, unit.name, selected));
+        }
+    }
+    if units.is_empty() {
+        return Err(PageError::forbidden(lang, lang.texts().get("staff.forbidden")));
+    }
+    let procedures_in_force = store.list_procedures(day).await.map_err(|e| store_error(lang, e))?;
+    let chosen = procedures_in_force.iter().find(|procedure| procedure.code.as_str() == values.procedure);
+    let procedure = chosen.map(|procedure| {
+        (
+            procedure.code.to_string(),
+            procedure.name.clone(),
+            super::public::time_limit_label(lang.texts(), procedure.time_limit),
+        )
+    });
+    let documents = chosen.map(|procedure| procedure.documents.clone()).unwrap_or_default();
+    let mut procedures: Vec<(String, String, bool)> = procedures_in_force
+        .iter()
+        .map(|procedure| {
+            let code = procedure.code.to_string();
+            let selected = code == values.procedure;
+            (code, procedure.name.clone(), selected)
+        })
+        .collect();
+    procedures.sort_by_key(|(_, name, _)| domain::search::fold(name));
+    Ok(IntakePage {
+        chrome: Chrome::new(lang, "/can-bo", &here(uri)),
+        officer: officer.display_name.clone(),
+        csrf: officer.csrf.clone(),
+        units,
+        procedures,
+        procedure,
+        documents,
+        values,
+        message,
+    })
+}
+
+/// `GET /can-bo/tiep-nhan`: choose the unit and procedure, then the checklist and the applicant.
+pub async fn intake_form(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+    NfcQuery(params): NfcQuery<IntakeParams>,
+) -> Result<Response, PageError> {
+    let values = IntakeForm { unit: params.unit, procedure: params.procedure, ..IntakeForm::default() };
+    Ok(render(&intake_page(lang, &state, &officer, &uri, values, None).await?))
+}
+
+/// `POST /can-bo/tiep-nhan`: complete (every document ticked) → received and accepted at the
+/// counter in one step → the receipt.
+pub async fn intake(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    use unicode_normalization::UnicodeNormalization;
+    let t = lang.texts();
+    // Every value in NFC; the ticked documents are the repeated `doc` fields.
+    let pairs: Vec<(String, String)> = pairs.into_iter().map(|(key, value)| (key, value.nfc().collect())).collect();
+    let checked = pairs.iter().filter(|(key, _)| key == "doc").count();
+    let fields: Vec<&(String, String)> = pairs.iter().filter(|(key, _)| key != "doc").collect();
+    let mut form: IntakeForm = serde_urlencoded::to_string(&fields)
+        .ok()
+        .and_then(|encoded| serde_urlencoded::from_str(&encoded).ok())
+        .ok_or_else(|| PageError::not_found(lang, t.get("error.not_found")))?;
+    form.checked = checked;
+    officer.check_csrf(lang, &form.csrf)?;
+    let again = |message: String| async {
+        let page = intake_page(lang, &state, &officer, &uri, form.clone(), Some(message)).await?;
+        Ok::<Response, PageError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+    };
+    if form.doc_count == 0 || form.checked < form.doc_count {
+        return again(t.get("staff.incomplete").to_owned()).await;
+    }
+    let nonempty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+    let request = store::service::SubmitRequest {
+        unit_code: form.unit.clone(),
+        procedure_code: form.procedure.clone(),
+        channel: Channel::Counter,
+        idempotency_key: None,
+        applicant: store::Applicant {
+            name: form.name.clone(),
+            id_number: nonempty(&form.id_number),
+            phone: nonempty(&form.phone),
+            email: None,
+            address: nonempty(&form.address),
+        },
+    };
+    let now = state.clock.now();
+    let created = match state.service.submit(request, &officer.actor, now).await {
+        Ok((dossier, _)) => dossier,
+        Err(StoreError::Domain(error)) => return again(error.message).await,
+        Err(other) => return Err(store_error(lang, other)),
+    };
+    let code = created.state.code.clone();
+    match state.service.transition(&code, None, Transition::Accept, &officer.actor, Channel::Counter, now).await {
+        Ok(_) => {}
+        Err(StoreError::Domain(error)) => return again(error.message).await,
+        Err(other) => return Err(store_error(lang, other)),
+    }
+    Ok(Redirect::to(&format!("{}/can-bo/bien-nhan/{code}", lang.prefix())).into_response())
+}
+
+/// The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, form 01).
+#[derive(Template)]
+#[template(path = "staff_receipt.html")]
+pub struct ReceiptPage {
+    chrome: Chrome,
+    code: String,
+    secret: String,
+    unit: String,
+    procedure: String,
+    applicant: String,
+    received: String,
+    appointment: String,
+    documents: Vec<String>,
+    lookup_url: String,
+    qr_svg: String,
+}
+
+/// `/can-bo/bien-nhan/{code}`: the receipt to print, with the secret and a QR code to the
+/// public look-up.
+pub async fn receipt(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+    headers: HeaderMap,
+    NfcPath(code): NfcPath,
+) -> Result<Response, PageError> {
+    let record = state
+        .service
+        .dossier_for_staff(&code, &officer.actor, state.clock.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let store = state.service.store();
+    let day = domain::dossier::local_day(record.dossier.state.submitted_at);
+    let procedure =
+        store.procedure_on(record.dossier.state.procedure.as_str(), day).await.map_err(|e| store_error(lang, e))?;
+    let unit = store.unit_by_id(record.dossier.unit_id).await.map_err(|e| store_error(lang, e))?;
+    let secret = state.service.receipt_secret(&code).await.map_err(|e| store_error(lang, e))?;
+    let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("localhost");
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    let lookup_url = format!("{scheme}://{host}/tra-cuu?ma={code}&bi-mat={secret}");
+    let qr_svg = qrcode::QrCode::new(lookup_url.as_bytes())
+        .map(|qr| qr.render::<qrcode::render::svg::Color>().min_dimensions(160, 160).quiet_zone(true).build())
+        .map_err(|error| PageError::internal(lang, &error))?;
+    let accepted = record.events.iter().find(|event| event.kind == "accepted").map(|event| event.at);
+    let page = ReceiptPage {
+        chrome: Chrome::new(lang, "/can-bo", &here(&uri)),
+        secret,
+        unit: unit.map(|unit| unit.name).unwrap_or_default(),
+        procedure: procedure.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        applicant: record.applicant.name.clone(),
+        received: local_time(accepted.unwrap_or(record.dossier.state.submitted_at)),
+        appointment: record.dossier.state.appointment.map(local_time).unwrap_or_default(),
+        documents: procedure.map(|p| p.documents).unwrap_or_default(),
+        lookup_url,
+        qr_svg,
+        code,
+    };
+    Ok(render(&page))
+}
