@@ -520,6 +520,7 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(database)?;
+        insert_documents(&mut tx, write.unit_id, &code, &write.documents).await?;
         apply_increments(&mut tx, &increments(write.unit_id, None, &state, &event)).await?;
         if let Some(key) = write.idempotency_key.as_deref() {
             let inserted = sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
@@ -581,6 +582,31 @@ impl Store for PostgresStore {
         append_audit(&mut tx, &audit_of(stored.unit_id, code, &event, client.as_ref())).await?;
         tx.commit().await.map_err(database)?;
         Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
+    }
+
+    async fn documents(&self, code: &str) -> StoreResult<Vec<store::DocumentRecord>> {
+        let rows = sqlx::query(
+            "SELECT seq, name, content_type, size, sha256 FROM documents \
+             WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq",
+        )
+        .bind(code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        rows.iter().map(document_record).collect()
+    }
+
+    async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::DocumentRecord, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT seq, name, content_type, size, sha256, content FROM documents \
+             WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2",
+        )
+        .bind(code)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database)?;
+        row.map(|row| Ok((document_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
     }
 
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {
@@ -1510,6 +1536,44 @@ fn counters_of(row: &PgRow) -> StoreResult<[i64; 9]> {
         *slot = row.try_get(column).map_err(database)?;
     }
     Ok(counters)
+}
+
+/// Stores the files submitted with a new dossier (inside its transaction).
+async fn insert_documents(
+    tx: &mut PgConnection,
+    unit_id: i64,
+    code: &str,
+    documents: &[store::NewDocument],
+) -> StoreResult<()> {
+    use sha2::Digest;
+    for (index, document) in documents.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO documents (unit_id, code, seq, name, content_type, size, sha256, content) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(unit_id)
+        .bind(code)
+        .bind(i64::try_from(index + 1).unwrap_or(i64::MAX))
+        .bind(&document.name)
+        .bind(&document.content_type)
+        .bind(i64::try_from(document.content.len()).unwrap_or(i64::MAX))
+        .bind(hex::encode(sha2::Sha256::digest(&document.content)))
+        .bind(&document.content)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+    }
+    Ok(())
+}
+
+fn document_record(row: &PgRow) -> StoreResult<store::DocumentRecord> {
+    Ok(store::DocumentRecord {
+        seq: row.try_get("seq").map_err(database)?,
+        name: row.try_get("name").map_err(database)?,
+        content_type: row.try_get("content_type").map_err(database)?,
+        size: row.try_get("size").map_err(database)?,
+        sha256: row.try_get("sha256").map_err(database)?,
+    })
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";

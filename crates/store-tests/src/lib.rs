@@ -960,3 +960,38 @@ pub async fn totals_by_unit_and_field(store: Arc<dyn Store>) {
         store.unit_totals(jiff::civil::date(2026, 3, 10), jiff::civil::date(2026, 3, 31)).await.unwrap().is_empty()
     );
 }
+
+const PDF_SHA256: &str = "42265d225ba77e7570b3d4bbd6a856d65768bc2686342514464f10b61484e9bf";
+
+/// Files submitted online are stored with the dossier, in order, with their hash.
+pub async fn documents_with_intake(store: Arc<dyn Store>) {
+    use store::NewDocument;
+    let service = seeded(store.clone()).await;
+    let system = Actor::system("portal");
+    let pdf = b"%PDF-1.4\n% motcua test\n".to_vec();
+    let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
+    let documents = vec![
+        NewDocument { name: "Tờ khai".to_owned(), content_type: "application/pdf".to_owned(), content: pdf.clone() },
+        NewDocument {
+            name: "Giấy tờ tùy thân".to_owned(), content_type: "image/png".to_owned(), content: png.clone()
+        },
+    ];
+    let at = instant("2026-03-09T09:00:00+07:00");
+    let request = submit_request(THREE_DAY_PROCEDURE, Channel::Online, None);
+    let (dossier, _) = service.submit_with_documents(request, documents, &system, at).await.unwrap();
+    let code = dossier.state.code;
+    let listed = store.documents(&code).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!((listed[0].seq, listed[0].name.as_str(), listed[0].size), (1, "Tờ khai", pdf.len() as i64));
+    assert_eq!(listed[1].content_type, "image/png");
+    // The SHA-256 of "%PDF-1.4\n% motcua test\n", computed with `sha256sum`.
+    assert_eq!(listed[0].sha256, PDF_SHA256);
+    let (record, content) = store.document_content(&code, 2).await.unwrap().expect("second file");
+    assert_eq!((record.name.as_str(), content), ("Giấy tờ tùy thân", png));
+    assert_eq!(store.document_content(&code, 3).await.unwrap(), None);
+    assert!(store.documents("26740-260309-9999").await.unwrap().is_empty());
+    // A dossier without files has none.
+    let (plain, _) =
+        service.submit(submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None), &system, at).await.unwrap();
+    assert!(store.documents(&plain.state.code).await.unwrap().is_empty());
+}

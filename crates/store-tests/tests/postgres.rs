@@ -31,6 +31,7 @@ suite!(
     accounts_round_trip,
     queue_pages,
     totals_by_unit_and_field,
+    documents_with_intake,
 );
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.

@@ -42,6 +42,7 @@ suite!(
     accounts_round_trip,
     queue_pages,
     totals_by_unit_and_field,
+    documents_with_intake,
 );
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:

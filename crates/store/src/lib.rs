@@ -282,8 +282,42 @@ pub struct NewDossierWrite {
     pub applicant: Applicant,
     /// The client's address, for the audit trail.
     pub client: Option<String>,
+    /// Files submitted with the dossier (online intake), stored in the same transaction.
+    pub documents: Vec<NewDocument>,
     /// Builds the state and first event from the allocated code.
     pub build: BuildDossier,
+}
+
+/// A file submitted with a dossier.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    /// Which required document it is (the catalogue's wording) or the file's own name.
+    pub name: String,
+    /// `application/pdf`, `image/jpeg` or `image/png` (checked against the content).
+    pub content_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewDocument {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "NewDocument {{ {:?}, {}, {} bytes }}", self.name, self.content_type, self.content.len())
+    }
+}
+
+/// A stored file's description (its content is read on its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    /// 1, 2, ... within the dossier.
+    pub seq: i64,
+    /// Name.
+    pub name: String,
+    /// Media type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
 }
 
 /// A dossier computed in memory through the domain rules (the simulation's bulk path): its final
@@ -342,6 +376,10 @@ pub trait Store: Send + Sync {
     /// Locks the dossier, checks `expected_version`, runs `decide`, and writes the event, the new
     /// projection and the statistics deltas in one transaction.
     async fn apply(&self, write: ApplyWrite) -> StoreResult<StoredDossier>;
+    /// The files of a dossier, in order.
+    async fn documents(&self, code: &str) -> StoreResult<Vec<DocumentRecord>>;
+    /// One file of a dossier with its content.
+    async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(DocumentRecord, Vec<u8>)>>;
     /// A page of a unit's work queue (keyset pagination).
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>>;
     /// A dossier with its events and applicant.

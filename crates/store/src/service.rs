@@ -233,6 +233,17 @@ impl Service {
         actor: &Actor,
         at: Timestamp,
     ) -> StoreResult<(StoredDossier, bool)> {
+        self.submit_with_documents(request, Vec::new(), actor, at).await
+    }
+
+    /// Submits a dossier with its files (online intake), all in one transaction.
+    pub async fn submit_with_documents(
+        &self,
+        request: SubmitRequest,
+        documents: Vec<crate::NewDocument>,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> StoreResult<(StoredDossier, bool)> {
         let at = stored_precision(at);
         let day = dossier::local_day(at);
         let unit = self
@@ -285,6 +296,7 @@ impl Service {
                 idempotency_key: key,
                 applicant,
                 client,
+                documents,
                 build: Box::new(build),
             })
             .await
