@@ -262,3 +262,53 @@ test('the counter intake is done from the keyboard, refuses an incomplete dossie
   assert.match(await citizen.locator('section.card').innerText(), /Đang giải quyết/);
   await citizen.context().close();
 });
+
+test('a citizen submits online with files, gets a code and a secret, and an officer opens the files', async () => {
+  const p = await page('phone');
+  await p.goto(BASE + '/thu-tuc?q=xac+nhan+tinh+trang+hon+nhan');
+  await p.locator('.results a.title').first().click();
+  await p.getByRole('link', { name: 'Nộp hồ sơ trực tuyến' }).click();
+  await p.waitForURL(/\/nop$/);
+  await accessible(p, 'online form');
+  await p.getByLabel('Nơi nộp').selectOption('26740');
+  await p.getByLabel('Họ tên').fill('Phan Thị Trực Tuyến');
+  await p.getByLabel('Điện thoại').fill('0908777666');
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+  const required = p.locator('input[type=file][required]');
+  for (let index = 0; index < (await required.count()); index++) {
+    await required.nth(index).setInputFiles({ name: `giay-to-${index}.pdf`, mimeType: 'application/pdf', buffer: pdf });
+  }
+  await p.getByRole('button', { name: 'Gửi hồ sơ' }).click();
+  await p.getByRole('heading', { name: 'Đã nộp hồ sơ' }).waitFor();
+  await accessible(p, 'online receipt');
+  await p.screenshot({ path: `${ARTIFACTS}/submitted-phone.png`, fullPage: true });
+  const code = (await p.locator('.code').innerText()).trim();
+  const secret = (await p.locator('.secret').innerText()).trim();
+  await p.locator('figure.qr a').click();
+  assert.match(await p.locator('section.card').innerText(), /Đã nộp, chờ tiếp nhận/);
+  await p.context().close();
+  // A file that is not a PDF or an image is refused, and nothing is created.
+  const form = new FormData();
+  form.set('don-vi', '26740');
+  form.set('name', 'Người Gửi Sai');
+  form.set('tep-0', new Blob(['MZ not a pdf']), 'virus.exe');
+  const refused = await fetch(`${BASE}/thu-tuc/1.004873/nop`, { method: 'POST', body: form });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /Chỉ nhận tệp PDF, JPG hoặc PNG/);
+  // The officer finds the files on the dossier page and downloads them.
+  const officer = await page();
+  await officer.goto(BASE + '/can-bo/dang-nhap');
+  await officer.getByLabel('Tên đăng nhập').fill('demo');
+  await officer.getByLabel('Mật khẩu').fill(PASSWORD);
+  await officer.keyboard.press('Enter');
+  await officer.waitForURL(/\/can-bo$/);
+  await officer.goto(`${BASE}/can-bo/ho-so/${code}`);
+  const link = officer.locator('ul.files a').first();
+  const href = await link.getAttribute('href');
+  const download = await officer.request.get(BASE + href);
+  assert.equal(download.headers()['content-type'], 'application/pdf');
+  assert.ok((await download.body()).subarray(0, 5).equals(Buffer.from('%PDF-')));
+  assert.match(await officer.locator('main').innerText(), /Phan Thị Trực Tuyến/);
+  await officer.context().close();
+  assert.match(secret, /^[0-9A-Z]{8}$/);
+});

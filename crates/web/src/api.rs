@@ -36,6 +36,7 @@ fn parse_date(text: &str, name: &str) -> Result<Date, AppError> {
 #[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// The day (default today): which structure / procedure versions are in force.
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
@@ -97,7 +98,13 @@ pub async fn get_procedure(
 #[utoipa::path(post, path = "/api/v1/dossiers", request_body = IntakeRequest, params(
     ("Idempotency-Key" = Option<String>, Header, description = "Idempotency key"),
 ), security(("token" = []), ("session" = [])), responses(
-    (status = 201, description = "Created", body = DossierDto),
+    (status = 201, description = "Created", body = DossierDto, links(
+        ("PublicDossier" = (operation_id = "public_dossier",
+            parameters(("code" = "$response.body#/code"), ("secret" = "$response.body#/receipt_secret")),
+            description = "The receipt's code and secret open the public look-up")),
+        ("PublicViews" = (operation_id = "public_views",
+            parameters(("code" = "$response.body#/code"), ("secret" = "$response.body#/receipt_secret")),
+            description = "The receipt's code and secret show who read the personal data")))),
     (status = 200, description = "Already submitted with this key", body = DossierDto),
     (status = 400, description = "Bad input", body = ErrorBody),
     (status = 401, description = "Not logged in", body = ErrorBody),
@@ -140,7 +147,8 @@ pub async fn intake(
 /// transaction; a refused transition writes nothing.
 #[utoipa::path(post, path = "/api/v1/dossiers/{code}/transitions", request_body = TransitionRequest, params(
     ("code" = String, Path, description = "Dossier code"),
-    ("X-Channel" = Option<String>, Header, description = "Where the transition happens: counter (default), post, online, national_portal")),
+    ("X-Channel" = Option<String>, Header, pattern = "^(counter|post|online|national_portal)$",
+        description = "Where the transition happens: counter (default), post, online, national_portal")),
     security(("token" = []), ("session" = [])), responses(
     (status = 200, description = "The dossier after the transition", body = DossierDto),
     (status = 400, description = "Bad input", body = ErrorBody),
@@ -160,9 +168,10 @@ pub async fn transition(
 ) -> Result<Json<DossierDto>, AppError> {
     let (transition, expected_version) =
         request.into_transition().map_err(|message| AppError::bad_request("INVALID_INSTANT", message))?;
-    let channel = match headers.get("x-channel").and_then(|value| value.to_str().ok()) {
-        Some(text) => Channel::parse(text).ok_or_else(|| {
-            AppError::bad_request("INVALID_CHANNEL", format!("X-Channel không hợp lệ / invalid X-Channel {text:?}"))
+    // A header that is present but not text (or not a channel) is refused, never read as absent.
+    let channel = match headers.get("x-channel") {
+        Some(value) => value.to_str().ok().and_then(Channel::parse).ok_or_else(|| {
+            AppError::bad_request("INVALID_CHANNEL", format!("X-Channel không hợp lệ / invalid X-Channel {value:?}"))
         })?,
         None => Channel::Counter,
     };
@@ -277,8 +286,10 @@ pub struct StatsParams {
     /// Unit code.
     pub unit: String,
     /// First day, YYYY-MM-DD.
+    #[param(format = Date)]
     pub from: String,
     /// Last day, YYYY-MM-DD.
+    #[param(format = Date)]
     pub to: String,
     /// Only this field.
     pub field: Option<String>,
@@ -317,8 +328,10 @@ pub struct StepParams {
     /// Unit code.
     pub unit: String,
     /// First day, YYYY-MM-DD.
+    #[param(format = Date)]
     pub from: String,
     /// Last day, YYYY-MM-DD.
+    #[param(format = Date)]
     pub to: String,
 }
 
@@ -329,15 +342,19 @@ pub struct StepParams {
     (status = 400, description = "Bad input", body = ErrorBody),
     (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Not allowed to read this unit's internal statistics", body = ErrorBody),
-    (status = 404, description = "No such unit", body = ErrorBody)))]
+    (status = 404, description = "No such unit", body = ErrorBody),
+    (status = 422, description = "Bad period", body = ErrorBody)))]
 pub async fn step_stats(
     State(state): State<AppState>,
     who: Authenticated,
     NfcQuery(params): NfcQuery<StepParams>,
 ) -> Result<Json<Vec<StepStatDto>>, AppError> {
     let (from, to) = (parse_date(&params.from, "from")?, parse_date(&params.to, "to")?);
+    // A well-formed but backwards period is refused like the period report refuses it (422), not
+    // as malformed input.
     if from > to {
-        return Err(AppError::bad_request(
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "STATS_INVALID_PERIOD",
             "ngày bắt đầu sau ngày kết thúc / the period starts after it ends".to_owned(),
         ));

@@ -212,14 +212,14 @@ pub enum TransitionRequest {
     Accept {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
     },
     /// Ask for the intake supplement (hướng dẫn bổ sung).
     RequestIntakeSupplement {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// The missing items, all at once.
         #[schema(min_items = 1)]
@@ -229,14 +229,14 @@ pub enum TransitionRequest {
     CompleteIntakeSupplement {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
     },
     /// Refuse at intake (từ chối tiếp nhận).
     RefuseIntake {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// Reason.
         #[schema(min_length = 1)]
@@ -246,7 +246,7 @@ pub enum TransitionRequest {
     Transfer {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// Destination unit code.
         #[schema(min_length = 1)]
@@ -256,14 +256,14 @@ pub enum TransitionRequest {
     CompleteStep {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
     },
     /// Ask for a supplement after appraisal (the clock stops).
     RequestSupplement {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// The missing items, all at once.
         #[schema(min_items = 1)]
@@ -273,14 +273,14 @@ pub enum TransitionRequest {
     ReceiveSupplement {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
     },
     /// Apologise with a new appointment (the one reschedule).
     Apologize {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// New appointment, RFC 3339.
         #[schema(format = DateTime)]
@@ -293,7 +293,7 @@ pub enum TransitionRequest {
     Decide {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// The decision.
         outcome: OutcomeDto,
@@ -305,14 +305,14 @@ pub enum TransitionRequest {
     ReturnResult {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
     },
     /// The applicant withdraws.
     Withdraw {
         /// The version the client read (optimistic concurrency): a stale one gets 409.
         #[serde(default, deserialize_with = "integral")]
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 2147483647)]
         expected_version: Option<i64>,
         /// Reason.
         #[schema(min_length = 1)]
@@ -410,16 +410,28 @@ pub struct SessionDto {
     pub csrf_token: Option<String>,
 }
 
-/// JSON Schema counts `1.0` as an integer: accept integral numbers however they are written.
+/// The largest `expected_version` accepted (and documented): a version counts a dossier's events,
+/// nowhere near this. The bound also keeps every accepted number exact: serde_json (without its
+/// `float_roundtrip` feature) may read a large integer written with a fraction, such as
+/// `2068309768227535.0`, one unit in the last place off, as a non-integer, while below this bound
+/// any integral number written as `N.0` (or with a few more zeros) reads back exactly.
+const MAX_EXPECTED_VERSION: i64 = 2_147_483_647;
+
+/// JSON Schema counts `1.0` as an integer: accept integral numbers however they are written,
+/// from 1 to [`MAX_EXPECTED_VERSION`] (the documented range).
 fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     let value: Option<serde_json::Number> = Option::deserialize(deserializer)?;
-    match value {
-        None => Ok(None),
-        Some(number) => match (number.as_i64(), number.as_f64()) {
-            (Some(integer), _) => Ok(Some(integer)),
-            (None, Some(float)) if float.fract() == 0.0 && float.abs() < 9.0e15 => Ok(Some(float as i64)),
-            _ => Err(serde::de::Error::custom(format!("expected_version must be an integer, not {number}"))),
-        },
+    let Some(number) = value else { return Ok(None) };
+    let integer = match (number.as_i64(), number.as_f64()) {
+        (Some(integer), _) => Some(integer),
+        (None, Some(float)) if float.fract() == 0.0 && float.abs() <= MAX_EXPECTED_VERSION as f64 => Some(float as i64),
+        _ => None,
+    };
+    match integer {
+        Some(version) if (1..=MAX_EXPECTED_VERSION).contains(&version) => Ok(Some(version)),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected_version must be an integer from 1 to {MAX_EXPECTED_VERSION}, not {number}"
+        ))),
     }
 }
 
@@ -705,5 +717,43 @@ impl From<&store::StepStat> for StepStatDto {
             mean_hours: if stat.count > 0 { stat.spent_seconds as f64 / stat.count as f64 / 3600.0 } else { 0.0 },
             over_budget: stat.over_budget,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expected version a transition body carries, or the parse error.
+    fn check(body: &str, expect: Result<Option<i64>, &str>) {
+        let found = serde_json::from_str::<TransitionRequest>(body)
+            .map_err(|error| error.to_string())
+            .and_then(|request| request.into_transition())
+            .map(|(_, version)| version);
+        match (&found, expect) {
+            (Ok(version), Ok(expected)) => assert_eq!(*version, expected, "{body}"),
+            (Err(error), Err(expected)) => assert!(error.contains(expected), "{body}: {error}"),
+            _ => panic!("{body}: {found:?}"),
+        }
+    }
+
+    #[test]
+    fn expected_versions() {
+        check(r#"{"action": "accept"}"#, Ok(None));
+        check(r#"{"action": "accept", "expected_version": null}"#, Ok(None));
+        check(r#"{"action": "accept", "expected_version": 7}"#, Ok(Some(7)));
+        check(r#"{"action": "accept", "expected_version": 7.0}"#, Ok(Some(7)));
+        check(r#"{"action": "accept", "expected_version": 7e0}"#, Ok(Some(7)));
+        check(r#"{"action": "accept", "expected_version": 2147483647.0}"#, Ok(Some(2_147_483_647)));
+        let out_of_range = "an integer from 1 to 2147483647";
+        check(r#"{"action": "accept", "expected_version": 7.5}"#, Err(out_of_range));
+        check(r#"{"action": "accept", "expected_version": 0}"#, Err(out_of_range));
+        check(r#"{"action": "accept", "expected_version": -3}"#, Err(out_of_range));
+        check(r#"{"action": "accept", "expected_version": 2147483648}"#, Err(out_of_range));
+        // Past the bound serde_json may misread an integral number written with a fraction; it is
+        // refused as out of range, never as "not an integer".
+        check(r#"{"action": "accept", "expected_version": 2068309768227535.0}"#, Err(out_of_range));
+        check(r#"{"action": "accept", "expected_version": "7"}"#, Err("invalid type"));
+        check(r#"{"action": "accept", "expected_version": 1, "reason": "x"}"#, Err("unknown field"));
     }
 }

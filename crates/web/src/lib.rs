@@ -5,6 +5,7 @@ pub mod api;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod pages;
 pub mod session;
 
 use std::future::Future;
@@ -139,7 +140,7 @@ impl RateLimiter {
         api::step_stats
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
-    modifiers(&SecuritySchemes)
+    modifiers(&SecuritySchemes, &HeaderParameters)
 )]
 pub struct ApiDoc;
 
@@ -178,6 +179,36 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
+/// Header parameters are text or absent, never JSON `null`: utoipa types an optional header as
+/// `["string", "null"]`, which tells clients (and fuzzers) that the text `null` is a fine value
+/// for, say, `X-Channel`. Drop the `null`; `required: false` already says the header may be left out.
+struct HeaderParameters;
+
+impl utoipa::Modify for HeaderParameters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::schema::{Schema, SchemaType, Type};
+        let operations = openapi.paths.paths.values_mut().flat_map(|item| {
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+        });
+        for operation in operations {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else { continue };
+                if !matches!(parameter.parameter_in, ParameterIn::Header) {
+                    continue;
+                }
+                let Some(RefOr::T(Schema::Object(object))) = &mut parameter.schema else { continue };
+                let SchemaType::Array(types) = &object.schema_type else { continue };
+                let types: Vec<Type> = types.iter().filter(|kind| **kind != Type::Null).cloned().collect();
+                if let [single] = types.as_slice() {
+                    object.schema_type = SchemaType::Type(single.clone());
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document as JSON.
 pub fn openapi_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
@@ -187,7 +218,16 @@ async fn openapi_handler() -> ([(axum::http::HeaderName, &'static str); 1], Stri
     ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
 }
 
-async fn fallback() -> error::AppError {
+async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        return api_fallback().await.into_response();
+    }
+    let lang = pages::Lang::of_path(uri.path());
+    pages::PageError::not_found(lang, lang.texts().get("error.not_found")).into_response()
+}
+
+async fn api_fallback() -> error::AppError {
     error::AppError::not_found("không có đường dẫn này / no such route".to_owned())
 }
 
@@ -206,6 +246,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/public/dossiers/{code}/views", get(api::public_views))
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/stats/steps", get(api::step_stats))
+        .merge(pages::router())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state)

@@ -158,6 +158,12 @@ pub fn router() -> Router<AppState> {
             .route(&home, get(public::home))
             .route(&format!("{prefix}/thu-tuc"), get(public::catalogue))
             .route(&format!("{prefix}/thu-tuc/{{code}}"), get(public::procedure))
+            .route(
+                &format!("{prefix}/thu-tuc/{{code}}/nop"),
+                get(public::submit_form)
+                    .post(public::submit)
+                    .layer(axum::extract::DefaultBodyLimit::max(public::MAX_SUBMISSION)),
+            )
             .route(&format!("{prefix}/tra-cuu"), get(public::lookup))
             .route(&format!("{prefix}/thong-ke"), get(public::statistics))
             .route(&format!("{prefix}/du-lieu-mo"), get(public::open_data))
@@ -165,6 +171,7 @@ pub fn router() -> Router<AppState> {
             .route(&format!("{prefix}/can-bo/dang-nhap"), get(staff::login_form).post(staff::login))
             .route(&format!("{prefix}/can-bo/dang-xuat"), axum::routing::post(staff::logout))
             .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act))
+            .route(&format!("{prefix}/can-bo/ho-so/{{code}}/tep/{{seq}}"), get(staff::file))
             .route(&format!("{prefix}/can-bo/tiep-nhan"), get(staff::intake_form).post(staff::intake))
             .route(&format!("{prefix}/can-bo/bien-nhan/{{code}}"), get(staff::receipt));
     }

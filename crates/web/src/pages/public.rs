@@ -797,3 +797,268 @@ mod tests {
         assert_eq!((empty.rate_text(), empty.below()), ("—".to_owned(), false));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Online submission
+
+/// Largest file accepted, and largest submission.
+pub const MAX_FILE: usize = 5 * 1024 * 1024;
+/// Largest whole submission (the route's body limit).
+pub const MAX_SUBMISSION: usize = 25 * 1024 * 1024;
+
+/// A document row of the form.
+pub struct DocumentField {
+    index: usize,
+    name: String,
+    required: bool,
+}
+
+/// What the citizen typed (kept when the form is shown again).
+#[derive(Debug, Default, Clone)]
+pub struct SubmissionValues {
+    unit: String,
+    name: String,
+    id_number: String,
+    phone: String,
+    email: String,
+    address: String,
+}
+
+/// The online submission page.
+#[derive(Template)]
+#[template(path = "submit.html")]
+pub struct SubmitPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    units: Vec<(String, String, bool)>,
+    documents: Vec<DocumentField>,
+    values: SubmissionValues,
+    message: Option<String>,
+}
+
+/// The receipt of an online submission.
+#[derive(Template)]
+#[template(path = "submitted.html")]
+pub struct SubmittedPage {
+    chrome: Chrome,
+    code: String,
+    secret: String,
+    procedure: String,
+    unit: String,
+    lookup_url: String,
+    qr_svg: String,
+}
+
+/// A document is optional when the catalogue says so ("nếu có": if any).
+fn required(document: &str) -> bool {
+    !domain::search::fold(document).contains("neu co")
+}
+
+/// Units that receive a procedure of this level: communes and wards for commune-level ones, the
+/// city's departments and service centre for city-level ones, both for both.
+fn receiving_units(units: &[store::UnitRecord], level: Level, chosen: &str) -> Vec<(String, String, bool)> {
+    let mut list: Vec<(String, String, bool)> = units
+        .iter()
+        .filter(|unit| {
+            matches!(
+                (level, unit.kind),
+                (Level::Commune, UnitKind::Commune)
+                    | (Level::Province, UnitKind::Department | UnitKind::ServiceCentre)
+                    | (Level::Both, UnitKind::Commune | UnitKind::Department | UnitKind::ServiceCentre)
+            )
+        })
+        .map(|unit| (unit.code.clone(), unit.name.clone(), unit.code == chosen))
+        .collect();
+    list.sort_by_key(|(_, name, _)| domain::search::fold(name));
+    list
+}
+
+async fn submit_page(
+    lang: Lang,
+    state: &AppState,
+    uri: &Uri,
+    code: &str,
+    values: SubmissionValues,
+    message: Option<String>,
+) -> Result<SubmitPage, PageError> {
+    let t = lang.texts();
+    let day = today(state);
+    let procedure = state
+        .service
+        .store()
+        .procedure_on(code, day)
+        .await
+        .map_err(|error| PageError::internal(lang, &error))?
+        .ok_or_else(|| PageError::not_found(lang, t.get("procedure.not_found")))?;
+    let units = state.service.store().list_units(day).await.map_err(|error| PageError::internal(lang, &error))?;
+    Ok(SubmitPage {
+        chrome: Chrome::new(lang, "/thu-tuc", &here(uri)),
+        code: procedure.code.to_string(),
+        name: procedure.name.clone(),
+        units: receiving_units(&units, procedure.level, &values.unit),
+        documents: procedure
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(index, name)| DocumentField { index, name: name.clone(), required: required(name) })
+            .collect(),
+        values,
+        message,
+    })
+}
+
+/// `GET /thu-tuc/{code}/nop`: the online form, built from the procedure's required documents.
+pub async fn submit_form(
+    lang: Lang,
+    State(state): State<AppState>,
+    uri: Uri,
+    NfcPath(code): NfcPath,
+) -> Result<Response, PageError> {
+    Ok(render(&submit_page(lang, &state, &uri, &code, SubmissionValues::default(), None).await?))
+}
+
+/// The media type of a file from its first bytes (what it says it is does not count).
+fn sniff(content: &[u8]) -> Option<&'static str> {
+    if content.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if content.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// `POST /thu-tuc/{code}/nop`: the dossier with its files, in one transaction; the answer is the
+/// receipt with the code, the secret and a QR code to the look-up.
+pub async fn submit(
+    lang: Lang,
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+    NfcPath(code): NfcPath,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    use unicode_normalization::UnicodeNormalization;
+    let t = lang.texts();
+    let procedure = state
+        .service
+        .store()
+        .procedure_on(&code, today(&state))
+        .await
+        .map_err(|error| PageError::internal(lang, &error))?
+        .ok_or_else(|| PageError::not_found(lang, t.get("procedure.not_found")))?;
+    let mut values = SubmissionValues::default();
+    let mut files: Vec<Option<store::NewDocument>> = vec![None; procedure.documents.len()];
+    let mut problem: Option<String> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                problem = Some(t.get("submit.too_large").to_owned());
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(index) = name.strip_prefix("tep-").and_then(|index| index.parse::<usize>().ok()) {
+            let Ok(bytes) = field.bytes().await else {
+                problem = Some(t.get("submit.too_large").to_owned());
+                break;
+            };
+            if bytes.is_empty() || index >= files.len() {
+                continue;
+            }
+            if bytes.len() > MAX_FILE {
+                problem = Some(t.get("submit.too_large").to_owned());
+                continue;
+            }
+            let Some(content_type) = sniff(&bytes) else {
+                problem = Some(t.get("submit.bad_type").to_owned());
+                continue;
+            };
+            files[index] = Some(store::NewDocument {
+                name: procedure.documents[index].clone(),
+                content_type: content_type.to_owned(),
+                content: bytes.to_vec(),
+            });
+        } else {
+            let text: String = field.text().await.unwrap_or_default().nfc().collect();
+            match name.as_str() {
+                "don-vi" => values.unit = text,
+                "name" => values.name = text,
+                "id_number" => values.id_number = text,
+                "phone" => values.phone = text,
+                "email" => values.email = text,
+                "address" => values.address = text,
+                _ => {}
+            }
+        }
+    }
+    let missing = procedure.documents.iter().zip(&files).any(|(document, file)| required(document) && file.is_none());
+    if problem.is_none() && missing {
+        problem = Some(t.get("submit.missing").to_owned());
+    }
+    if problem.is_none() && !state.limiter.allow(client.ip()) {
+        problem = Some(t.get("lookup.rate_limited").to_owned());
+    }
+    if let Some(message) = problem {
+        let page = submit_page(lang, &state, &uri, &code, values, Some(message)).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
+    let nonempty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+    let request = store::service::SubmitRequest {
+        unit_code: values.unit.clone(),
+        procedure_code: code.clone(),
+        channel: domain::dossier::Channel::Online,
+        idempotency_key: None,
+        applicant: store::Applicant {
+            name: values.name.clone(),
+            id_number: nonempty(&values.id_number),
+            phone: nonempty(&values.phone),
+            email: nonempty(&values.email),
+            address: nonempty(&values.address),
+        },
+    };
+    // The portal submits on the citizen's behalf: no account, recorded as `system:portal` with
+    // the citizen's address.
+    let mut portal = store::access::Actor::system("portal");
+    portal.client = Some(client.ip().to_string());
+    let documents = files.into_iter().flatten().collect();
+    let dossier = match state.service.submit_with_documents(request, documents, &portal, state.clock.now()).await {
+        Ok((dossier, _)) => dossier,
+        Err(store::StoreError::Domain(error)) => {
+            let page = submit_page(lang, &state, &uri, &code, values, Some(error.message)).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+        Err(store::StoreError::NotFound(_)) => {
+            let page =
+                submit_page(lang, &state, &uri, &code, values, Some(t.get("submit.choose_unit").to_owned())).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+        Err(error) => return Err(PageError::internal(lang, &error)),
+    };
+    let secret =
+        state.service.receipt_secret(&dossier.state.code).await.map_err(|error| PageError::internal(lang, &error))?;
+    let host = headers.get(axum::http::header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("localhost");
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    let lookup_url = format!("{scheme}://{host}{}/tra-cuu?ma={}&bi-mat={secret}", lang.prefix(), dossier.state.code);
+    let qr_svg = qrcode::QrCode::new(lookup_url.as_bytes())
+        .map(|qr| qr.render::<qrcode::render::svg::Color>().min_dimensions(160, 160).build())
+        .map_err(|error| PageError::internal(lang, &error))?;
+    let unit =
+        state.service.store().unit_by_id(dossier.unit_id).await.map_err(|error| PageError::internal(lang, &error))?;
+    let page = SubmittedPage {
+        chrome: Chrome::new(lang, "/thu-tuc", &here(&uri)),
+        code: dossier.state.code.clone(),
+        secret,
+        procedure: procedure.name,
+        unit: unit.map(|unit| unit.name).unwrap_or_default(),
+        lookup_url,
+        qr_svg,
+    };
+    Ok((axum::http::StatusCode::CREATED, render(&page)).into_response())
+}

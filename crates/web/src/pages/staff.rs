@@ -385,6 +385,7 @@ pub struct DossierPage {
     appointment: String,
     applicant: Vec<(&'static str, String)>,
     documents: Vec<String>,
+    files: Vec<(String, String, String)>,
     sheet: Vec<SheetLine>,
     actions: Vec<ActionButton>,
     message: Option<String>,
@@ -426,6 +427,19 @@ async fn dossier_page(
         .procedure_on(record.dossier.state.procedure.as_str(), day)
         .await
         .map_err(|e| store_error(lang, e))?;
+    let files = state
+        .service
+        .store()
+        .documents(code)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .into_iter()
+        .map(|file| {
+            let href = format!("{}/can-bo/ho-so/{code}/tep/{}", lang.prefix(), file.seq);
+            let size = format!("{} KB", (file.size + 1023) / 1024);
+            (href, file.name, size)
+        })
+        .collect();
     let applicant = &record.applicant;
     let mut fields = vec![("staff.name", applicant.name.clone())];
     for (key, value) in [
@@ -449,6 +463,7 @@ async fn dossier_page(
         appointment: record.dossier.state.appointment.map(local_time).unwrap_or_default(),
         applicant: fields,
         documents: procedure.map(|p| p.documents).unwrap_or_default(),
+        files,
         sheet: record
             .events
             .iter()
@@ -473,6 +488,43 @@ pub async fn dossier(
     NfcPath(code): NfcPath,
 ) -> Result<Response, PageError> {
     Ok(render(&dossier_page(lang, &state, &officer, &uri, &code, None).await?))
+}
+
+/// `/can-bo/ho-so/{code}/tep/{seq}`: a submitted file, for an officer allowed to read the
+/// dossier (the read is recorded), as a download.
+pub async fn file(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    axum::extract::Path((code, seq)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .service
+        .dossier_for_staff(&code, &officer.actor, state.clock.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let (record, content) = state
+        .service
+        .store()
+        .document_content(&code, seq)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang, lang.texts().get("error.not_found")))?;
+    let extension = match record.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        _ => "png",
+    };
+    let disposition = format!("attachment; filename=\"{code}-{seq}.{extension}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, record.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
 }
 
 /// An action form.
