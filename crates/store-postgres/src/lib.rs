@@ -5,7 +5,7 @@
 //! in one canonical order so that concurrent writers cannot deadlock on them. Reads that take
 //! several queries run in one REPEATABLE READ READ ONLY transaction (a consistent snapshot).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, 
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
+    MonthKey,
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day,
     day_number, instant_of, micros,
@@ -59,6 +60,29 @@ where
 }
 
 impl PostgresStore {
+    /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
+    /// constant): whole months from the monthly roll-up, the days around them from the daily
+    /// table (at most three queries).
+    async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<PgRow>> {
+        let (months, days) = store::split_period(day_number(from), day_number(to));
+        let mut rows = Vec::new();
+        if let Some((first, last)) = months {
+            let sql = format!(
+                "SELECT {group}, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY {group}",
+                totals_columns()
+            );
+            rows.extend(sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.pool).await.map_err(database)?);
+        }
+        for (first, last) in days {
+            let sql = format!(
+                "SELECT {group}, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY {group}",
+                totals_columns()
+            );
+            rows.extend(sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.pool).await.map_err(database)?);
+        }
+        Ok(rows)
+    }
+
     /// Connects to the database at `url` (`postgres://user@host:port/database`).
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
         let pool = PgPoolOptions::new()
@@ -252,6 +276,9 @@ fn lock_key(increment: &Increment) -> LockKey<'_> {
 }
 
 async fn apply_increments(connection: &mut PgConnection, increments: &[Increment]) -> StoreResult<()> {
+    // The monthly rows are locked first, in key order, then the daily and other rows in theirs:
+    // every writer takes locks in the same order, so no two can wait on each other.
+    upsert_monthly(connection, &store::service::monthly_increments(increments)).await?;
     let mut ordered: Vec<&Increment> = increments.iter().collect();
     ordered.sort_by(|left, right| lock_key(left).cmp(&lock_key(right)));
     for increment in ordered {
@@ -768,29 +795,19 @@ impl Store for PostgresStore {
     }
 
     async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT unit_id, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY unit_id ORDER BY unit_id",
-            totals_columns()
-        )))
-        .bind(day_number(from))
-        .bind(day_number(to))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        rows.iter().map(|row| Ok((row.try_get("unit_id").map_err(database)?, counters_of(row)?))).collect()
+        let mut totals: BTreeMap<i64, [i64; 9]> = BTreeMap::new();
+        for row in self.grouped_sums("unit_id", from, to).await? {
+            add_counters(totals.entry(row.try_get("unit_id").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
+        }
+        Ok(totals.into_iter().collect())
     }
 
     async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT field, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY field ORDER BY field",
-            totals_columns()
-        )))
-        .bind(day_number(from))
-        .bind(day_number(to))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        rows.iter().map(|row| Ok((row.try_get("field").map_err(database)?, counters_of(row)?))).collect()
+        let mut totals: BTreeMap<String, [i64; 9]> = BTreeMap::new();
+        for row in self.grouped_sums("field", from, to).await? {
+            add_counters(totals.entry(row.try_get("field").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
+        }
+        Ok(totals.into_iter().collect())
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
@@ -930,6 +947,21 @@ impl Store for PostgresStore {
             );
         }
         tx.commit().await.map_err(database)?;
+        let columns = DAILY_COUNTERS.join(", ");
+        for row in &sqlx::query(AssertSqlSafe(format!("SELECT unit_id, field, month, {columns} FROM stat_monthly")))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?
+        {
+            let mut counters = [0_i64; 9];
+            for (slot, column) in counters.iter_mut().zip(DAILY_COUNTERS) {
+                *slot = row.try_get(column).map_err(database)?;
+            }
+            aggregates.monthly.insert(
+                (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?, row.try_get("month").map_err(database)?),
+                counters,
+            );
+        }
         Ok(aggregates)
     }
 
@@ -1435,6 +1467,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
         builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
         builder.build().execute(&mut **tx).await.map_err(database)?;
     }
+    upsert_monthly(tx, &store::monthly_of(&aggregates.daily)).await?;
     let opened: Vec<_> = aggregates.due_opened.iter().collect();
     for chunk in opened.chunks(BULK_ROWS) {
         let mut builder =
@@ -1574,6 +1607,34 @@ fn document_record(row: &PgRow) -> StoreResult<store::DocumentRecord> {
         size: row.try_get("size").map_err(database)?,
         sha256: row.try_get("sha256").map_err(database)?,
     })
+}
+
+/// Adds monthly counters to `stat_monthly` (multi-row upserts, in key order).
+async fn upsert_monthly(tx: &mut PgConnection, monthly: &BTreeMap<MonthKey, [i64; 9]>) -> StoreResult<()> {
+    let rows: Vec<_> = monthly.iter().collect();
+    let columns = DAILY_COUNTERS.join(", ");
+    let updates: Vec<String> =
+        DAILY_COUNTERS.iter().map(|column| format!("{column} = stat_monthly.{column} + excluded.{column}")).collect();
+    for chunk in rows.chunks(500) {
+        let mut builder =
+            QueryBuilder::<Postgres>::new(format!("INSERT INTO stat_monthly (unit_id, field, month, {columns}) "));
+        builder.push_values(chunk, |mut row, ((unit_id, field, month), counters)| {
+            row.push_bind(*unit_id).push_bind(field).push_bind(*month);
+            for counter in counters.iter() {
+                row.push_bind(*counter);
+            }
+        });
+        builder.push(format!(" ON CONFLICT (unit_id, month, field) DO UPDATE SET {}", updates.join(", ")));
+        builder.build().execute(&mut *tx).await.map_err(database)?;
+    }
+    Ok(())
+}
+
+/// Adds counters into a running total.
+fn add_counters(total: &mut [i64; 9], counters: &[i64; 9]) {
+    for (slot, counter) in total.iter_mut().zip(counters) {
+        *slot += counter;
+    }
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";

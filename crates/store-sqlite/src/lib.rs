@@ -3,7 +3,7 @@
 //! one writer connection (writes are serialised in the process and start with `BEGIN IMMEDIATE`,
 //! so they never fail with SQLITE_BUSY half-way) and a pool of readers.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -23,6 +23,7 @@ use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, 
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
+    MonthKey,
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day,
     day_number, instant_of, micros,
@@ -65,6 +66,29 @@ fn json_error(error: serde_json::Error) -> StoreError {
 }
 
 impl SqliteStore {
+    /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
+    /// constant): whole months from the monthly roll-up, the days around them from the daily
+    /// table (at most three queries).
+    async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<SqliteRow>> {
+        let (months, days) = store::split_period(day_number(from), day_number(to));
+        let mut rows = Vec::new();
+        if let Some((first, last)) = months {
+            let sql = format!(
+                "SELECT {group}, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY {group}",
+                totals_columns()
+            );
+            rows.extend(sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.reader).await.map_err(database)?);
+        }
+        for (first, last) in days {
+            let sql = format!(
+                "SELECT {group}, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY {group}",
+                totals_columns()
+            );
+            rows.extend(sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.reader).await.map_err(database)?);
+        }
+        Ok(rows)
+    }
+
     /// Opens (creating if missing) the database at `url` (`sqlite:FILE`).
     pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)
@@ -157,6 +181,7 @@ async fn insert_event(tx: &mut SqliteConnection, unit_id: i64, code: &str, event
 }
 
 async fn apply_increments(tx: &mut SqliteConnection, increments: &[Increment]) -> StoreResult<()> {
+    upsert_monthly(tx, &store::service::monthly_increments(increments)).await?;
     for increment in increments {
         match increment {
             Increment::Daily { key: (unit_id, procedure, field, day), column } => {
@@ -548,29 +573,19 @@ impl Store for SqliteStore {
     }
 
     async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT unit_id, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY unit_id ORDER BY unit_id",
-            totals_columns()
-        )))
-        .bind(day_number(from))
-        .bind(day_number(to))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(database)?;
-        rows.iter().map(|row| Ok((row.try_get("unit_id").map_err(database)?, counters_of(row)?))).collect()
+        let mut totals: BTreeMap<i64, [i64; 9]> = BTreeMap::new();
+        for row in self.grouped_sums("unit_id", from, to).await? {
+            add_counters(totals.entry(row.try_get("unit_id").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
+        }
+        Ok(totals.into_iter().collect())
     }
 
     async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT field, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY field ORDER BY field",
-            totals_columns()
-        )))
-        .bind(day_number(from))
-        .bind(day_number(to))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(database)?;
-        rows.iter().map(|row| Ok((row.try_get("field").map_err(database)?, counters_of(row)?))).collect()
+        let mut totals: BTreeMap<String, [i64; 9]> = BTreeMap::new();
+        for row in self.grouped_sums("field", from, to).await? {
+            add_counters(totals.entry(row.try_get("field").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
+        }
+        Ok(totals.into_iter().collect())
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
@@ -687,6 +702,21 @@ impl Store for SqliteStore {
             aggregates.steps.insert(
                 (row.get("unit_id"), row.get("procedure"), row.get::<i64, _>("step") as u32, row.get("day")),
                 (row.get("count"), row.get("spent_seconds"), row.get("over_budget")),
+            );
+        }
+        let columns = DAILY_COUNTERS.join(", ");
+        for row in &sqlx::query(AssertSqlSafe(format!("SELECT unit_id, field, month, {columns} FROM stat_monthly")))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(database)?
+        {
+            let mut counters = [0_i64; 9];
+            for (slot, column) in counters.iter_mut().zip(DAILY_COUNTERS) {
+                *slot = row.try_get(column).map_err(database)?;
+            }
+            aggregates.monthly.insert(
+                (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?, row.try_get("month").map_err(database)?),
+                counters,
             );
         }
         Ok(aggregates)
@@ -1198,6 +1228,7 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
         builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
         builder.build().execute(&mut *tx).await.map_err(database)?;
     }
+    upsert_monthly(tx, &store::monthly_of(&aggregates.daily)).await?;
     let opened: Vec<_> = aggregates.due_opened.iter().collect();
     for chunk in opened.chunks(BULK_ROWS) {
         let mut builder =
@@ -1665,6 +1696,34 @@ fn document_record(row: &SqliteRow) -> StoreResult<store::DocumentRecord> {
         size: row.try_get("size").map_err(database)?,
         sha256: row.try_get("sha256").map_err(database)?,
     })
+}
+
+/// Adds monthly counters to `stat_monthly` (multi-row upserts, in key order).
+async fn upsert_monthly(tx: &mut SqliteConnection, monthly: &BTreeMap<MonthKey, [i64; 9]>) -> StoreResult<()> {
+    let rows: Vec<_> = monthly.iter().collect();
+    let columns = DAILY_COUNTERS.join(", ");
+    let updates: Vec<String> =
+        DAILY_COUNTERS.iter().map(|column| format!("{column} = stat_monthly.{column} + excluded.{column}")).collect();
+    for chunk in rows.chunks(500) {
+        let mut builder =
+            QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO stat_monthly (unit_id, field, month, {columns}) "));
+        builder.push_values(chunk, |mut row, ((unit_id, field, month), counters)| {
+            row.push_bind(*unit_id).push_bind(field).push_bind(*month);
+            for counter in counters.iter() {
+                row.push_bind(*counter);
+            }
+        });
+        builder.push(format!(" ON CONFLICT (unit_id, month, field) DO UPDATE SET {}", updates.join(", ")));
+        builder.build().execute(&mut *tx).await.map_err(database)?;
+    }
+    Ok(())
+}
+
+/// Adds counters into a running total.
+fn add_counters(total: &mut [i64; 9], counters: &[i64; 9]) {
+    for (slot, counter) in total.iter_mut().zip(counters) {
+        *slot += counter;
+    }
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";

@@ -995,3 +995,74 @@ pub async fn documents_with_intake(store: Arc<dyn Store>) {
         service.submit(submit_request(THREE_DAY_PROCEDURE, Channel::Counter, None), &system, at).await.unwrap();
     assert!(store.documents(&plain.state.code).await.unwrap().is_empty());
 }
+
+/// The board's totals over periods that cross months (read from the monthly roll-up plus the
+/// days around it) equal the daily counters summed directly, and `check` agrees with the roll-up.
+pub async fn totals_across_months(store: Arc<dyn Store>) {
+    let service = seeded(store.clone()).await;
+    let system = Actor::system("months");
+    // Two dossiers a week from late January to mid April 2026, in two wards.
+    let mut at = instant("2026-01-26T09:00:00+07:00");
+    let end = instant("2026-04-15T09:00:00+07:00");
+    let mut index = 0_u32;
+    while at < end {
+        for unit in [WARD, OTHER_WARD] {
+            let mut request = submit_request(SAME_DAY_PROCEDURE, Channel::Counter, None);
+            request.unit_code = unit.to_owned();
+            let (dossier, _) = service.submit(request, &system, at).await.unwrap();
+            let later = at.checked_add(jiff::SignedDuration::from_mins(10)).unwrap();
+            service
+                .transition(&dossier.state.code, None, Transition::Accept, &system, Channel::Counter, later)
+                .await
+                .unwrap();
+            if index % 3 != 0 {
+                let decide = Transition::Decide { outcome: domain::dossier::Outcome::Approved, reason: None };
+                let decided =
+                    later.checked_add(jiff::SignedDuration::from_hours(1 + i64::from(index % 5) * 30)).unwrap();
+                service
+                    .transition(&dossier.state.code, None, decide, &system, Channel::Counter, decided)
+                    .await
+                    .unwrap();
+            }
+            index += 1;
+        }
+        at = at.checked_add(jiff::SignedDuration::from_hours(24 * 3 + 7)).unwrap();
+    }
+    let report = service.check().await.unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let aggregates = store.aggregates().await.unwrap();
+    assert!(aggregates.monthly.len() >= 6, "months of two wards: {}", aggregates.monthly.len());
+    let date = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
+    for (from, to) in [
+        ("2026-01-01", "2026-12-31"),
+        ("2026-01-27", "2026-04-02"),
+        ("2026-02-01", "2026-03-31"),
+        ("2026-02-10", "2026-02-20"),
+        ("2026-03-31", "2026-04-01"),
+    ] {
+        let (from_day, to_day) = (store::day_number(date(from)), store::day_number(date(to)));
+        let mut expected: std::collections::BTreeMap<i64, [i64; 9]> = std::collections::BTreeMap::new();
+        for ((unit, _, _, day), counters) in &aggregates.daily {
+            if (from_day..=to_day).contains(day) {
+                let entry = expected.entry(*unit).or_insert([0; 9]);
+                for (total, counter) in entry.iter_mut().zip(counters) {
+                    *total += counter;
+                }
+            }
+        }
+        let expected: Vec<(i64, [i64; 9])> =
+            expected.into_iter().filter(|(_, counters)| counters.iter().any(|n| *n != 0)).collect();
+        let found: Vec<(i64, [i64; 9])> = store
+            .unit_totals(date(from), date(to))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, counters)| counters.iter().any(|n| *n != 0))
+            .collect();
+        assert_eq!(found, expected, "{from}..{to}");
+        let fields = store.field_totals(date(from), date(to)).await.unwrap();
+        let field_sum: i64 = fields.iter().map(|(_, counters)| counters.iter().sum::<i64>()).sum();
+        let unit_sum: i64 = found.iter().map(|(_, counters)| counters.iter().sum::<i64>()).sum();
+        assert_eq!(field_sum, unit_sum, "{from}..{to}");
+    }
+}

@@ -32,6 +32,7 @@ suite!(
     queue_pages,
     totals_by_unit_and_field,
     documents_with_intake,
+    totals_across_months,
 );
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.

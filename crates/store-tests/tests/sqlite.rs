@@ -43,6 +43,7 @@ suite!(
     queue_pages,
     totals_by_unit_and_field,
     documents_with_intake,
+    totals_across_months,
 );
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:

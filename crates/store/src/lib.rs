@@ -229,6 +229,60 @@ pub struct Aggregates {
     pub due_closed: BTreeMap<ClosedKey, i64>,
     /// `(unit, procedure, step, day)` → (count, spent seconds, over budget).
     pub steps: BTreeMap<StepKey, (i64, i64, i64)>,
+    /// `(unit, field, month)` → the daily counters summed over the month: a roll-up of `daily`
+    /// kept in the same transaction, so that a year's board reads months, not days. Backends
+    /// derive it from `daily` when they write; `check` compares it with the recount.
+    pub monthly: BTreeMap<MonthKey, [i64; 9]>,
+}
+
+/// `(unit, field, month)` with months numbered `year * 12 + month - 1`.
+pub type MonthKey = (i64, String, i32);
+
+/// The month number of a day number (`year * 12 + month - 1`).
+pub fn month_of_day(day: i32) -> i32 {
+    let date = date_of_day(day);
+    i32::from(date.year()) * 12 + i32::from(date.month()) - 1
+}
+
+/// The first day number of a month number.
+pub fn first_day_of_month(month: i32) -> i32 {
+    let (year, month) = (month.div_euclid(12), month.rem_euclid(12) + 1);
+    let year = i16::try_from(year).unwrap_or(i16::MAX);
+    let month = i8::try_from(month).unwrap_or(1);
+    jiff::civil::Date::new(year, month, 1).map(day_number).unwrap_or(0)
+}
+
+/// The monthly roll-up of daily counters.
+pub fn monthly_of(daily: &BTreeMap<DayKey, [i64; 9]>) -> BTreeMap<MonthKey, [i64; 9]> {
+    let mut monthly: BTreeMap<MonthKey, [i64; 9]> = BTreeMap::new();
+    for ((unit, _, field, day), counters) in daily {
+        let entry = monthly.entry((*unit, field.clone(), month_of_day(*day))).or_insert([0; 9]);
+        for (total, counter) in entry.iter_mut().zip(counters) {
+            *total += counter;
+        }
+    }
+    monthly
+}
+
+/// How a period splits for summing: whole months `[first, last]` from the monthly roll-up, and
+/// the days before and after them from the daily table (`None` when the period holds no whole
+/// month: then all of it is days).
+pub fn split_period(from: i32, to: i32) -> (Option<(i32, i32)>, Vec<(i32, i32)>) {
+    let first_month = if first_day_of_month(month_of_day(from)) == from { month_of_day(from) } else { month_of_day(from) + 1 };
+    let last_month = if first_day_of_month(month_of_day(to) + 1) - 1 == to { month_of_day(to) } else { month_of_day(to) - 1 };
+    if first_month > last_month {
+        return (None, vec![(from, to)]);
+    }
+    let mut days = Vec::new();
+    let months_start = first_day_of_month(first_month);
+    let months_end = first_day_of_month(last_month + 1) - 1;
+    if from < months_start {
+        days.push((from, months_start - 1));
+    }
+    if months_end < to {
+        days.push((months_end + 1, to));
+    }
+    (Some((first_month, last_month)), days)
 }
 
 /// The daily counters' column names, in the order of [`Aggregates::daily`]'s arrays.
@@ -494,4 +548,34 @@ pub fn micros(instant: Timestamp) -> i64 {
 /// An instant from its stored form.
 pub fn instant_of(micros: i64) -> StoreResult<Timestamp> {
     Timestamp::from_microsecond(micros).map_err(|error| StoreError::Database(format!("bad instant {micros}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_periods() {
+        let day = |y, m, d| day_number(jiff::civil::date(y, m, d));
+        assert_eq!(month_of_day(day(2026, 1, 1)), 2026 * 12);
+        assert_eq!(month_of_day(day(2026, 12, 31)), 2026 * 12 + 11);
+        assert_eq!(first_day_of_month(2026 * 12 + 1), day(2026, 2, 1));
+        assert_eq!(first_day_of_month(2026 * 12 + 12), day(2027, 1, 1));
+        // Inside one month: all days.
+        assert_eq!(split_period(day(2026, 3, 5), day(2026, 3, 20)), (None, vec![(day(2026, 3, 5), day(2026, 3, 20))]));
+        // Year to date: January..October whole, November's days.
+        assert_eq!(
+            split_period(day(2026, 1, 1), day(2026, 11, 29)),
+            (Some((2026 * 12, 2026 * 12 + 9)), vec![(day(2026, 11, 1), day(2026, 11, 29))])
+        );
+        // Ragged on both ends.
+        assert_eq!(
+            split_period(day(2025, 12, 15), day(2026, 3, 31)),
+            (Some((2026 * 12, 2026 * 12 + 2)), vec![(day(2025, 12, 15), day(2025, 12, 31))])
+        );
+        assert_eq!(
+            split_period(day(2026, 2, 2), day(2026, 3, 1)),
+            (None, vec![(day(2026, 2, 2), day(2026, 3, 1))])
+        );
+    }
 }

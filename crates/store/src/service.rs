@@ -126,6 +126,17 @@ pub fn increments(unit_id: i64, before: Option<&DossierState>, after: &DossierSt
         .collect()
 }
 
+/// The monthly roll-up of a write's daily increments (what backends add to `stat_monthly`).
+pub fn monthly_increments(increments: &[Increment]) -> BTreeMap<crate::MonthKey, [i64; 9]> {
+    let mut monthly: BTreeMap<crate::MonthKey, [i64; 9]> = BTreeMap::new();
+    for increment in increments {
+        if let Increment::Daily { key: (unit, _, field, day), column } = increment {
+            monthly.entry((*unit, field.clone(), crate::month_of_day(*day))).or_insert([0; 9])[*column] += 1;
+        }
+    }
+    monthly
+}
+
 /// Adds increments to an in-memory aggregate set (the recount of `check`).
 pub fn add_increments(aggregates: &mut Aggregates, increments: &[Increment]) {
     for increment in increments {
@@ -543,6 +554,7 @@ impl Service {
         diff_maps("due_opened", &stored.due_opened, &recount.due_opened, &mut differences);
         diff_maps("due_closed", &stored.due_closed, &recount.due_closed, &mut differences);
         diff_maps("steps", &stored.steps, &recount.steps, &mut differences);
+        diff_maps("monthly", &stored.monthly, &crate::monthly_of(&recount.daily), &mut differences);
         Ok(CheckReport { dossiers, differences })
     }
 }
