@@ -264,12 +264,17 @@ pub fn monthly_of(daily: &BTreeMap<DayKey, [i64; 9]>) -> BTreeMap<MonthKey, [i64
     monthly
 }
 
+/// Whole months (first, last) and day ranges (first, last) of a period.
+pub type SplitPeriod = (Option<(i32, i32)>, Vec<(i32, i32)>);
+
 /// How a period splits for summing: whole months `[first, last]` from the monthly roll-up, and
 /// the days before and after them from the daily table (`None` when the period holds no whole
 /// month: then all of it is days).
-pub fn split_period(from: i32, to: i32) -> (Option<(i32, i32)>, Vec<(i32, i32)>) {
-    let first_month = if first_day_of_month(month_of_day(from)) == from { month_of_day(from) } else { month_of_day(from) + 1 };
-    let last_month = if first_day_of_month(month_of_day(to) + 1) - 1 == to { month_of_day(to) } else { month_of_day(to) - 1 };
+pub fn split_period(from: i32, to: i32) -> SplitPeriod {
+    let first_month =
+        if first_day_of_month(month_of_day(from)) == from { month_of_day(from) } else { month_of_day(from) + 1 };
+    let last_month =
+        if first_day_of_month(month_of_day(to) + 1) - 1 == to { month_of_day(to) } else { month_of_day(to) - 1 };
     if first_month > last_month {
         return (None, vec![(from, to)]);
     }
@@ -573,9 +578,6 @@ mod tests {
             split_period(day(2025, 12, 15), day(2026, 3, 31)),
             (Some((2026 * 12, 2026 * 12 + 2)), vec![(day(2025, 12, 15), day(2025, 12, 31))])
         );
-        assert_eq!(
-            split_period(day(2026, 2, 2), day(2026, 3, 1)),
-            (None, vec![(day(2026, 2, 2), day(2026, 3, 1))])
-        );
+        assert_eq!(split_period(day(2026, 2, 2), day(2026, 3, 1)), (None, vec![(day(2026, 2, 2), day(2026, 3, 1))]));
     }
 }
