@@ -23,10 +23,9 @@ use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, 
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
-    MonthKey,
-    Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
-    QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord, date_of_day,
-    day_number, instant_of, micros,
+    Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, MonthKey,
+    NewDossierWrite, QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord,
+    date_of_day, day_number, instant_of, micros,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -77,14 +76,28 @@ impl SqliteStore {
                 "SELECT {group}, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY {group}",
                 totals_columns()
             );
-            rows.extend(sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.reader).await.map_err(database)?);
+            rows.extend(
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(database)?,
+            );
         }
         for (first, last) in days {
             let sql = format!(
                 "SELECT {group}, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY {group}",
                 totals_columns()
             );
-            rows.extend(sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.reader).await.map_err(database)?);
+            rows.extend(
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(database)?,
+            );
         }
         Ok(rows)
     }
@@ -575,7 +588,10 @@ impl Store for SqliteStore {
     async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>> {
         let mut totals: BTreeMap<i64, [i64; 9]> = BTreeMap::new();
         for row in self.grouped_sums("unit_id", from, to).await? {
-            add_counters(totals.entry(row.try_get("unit_id").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
+            add_counters(
+                totals.entry(row.try_get("unit_id").map_err(database)?).or_insert([0; 9]),
+                &counters_of(&row)?,
+            );
         }
         Ok(totals.into_iter().collect())
     }
@@ -715,7 +731,11 @@ impl Store for SqliteStore {
                 *slot = row.try_get(column).map_err(database)?;
             }
             aggregates.monthly.insert(
-                (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?, row.try_get("month").map_err(database)?),
+                (
+                    row.try_get("unit_id").map_err(database)?,
+                    row.try_get("field").map_err(database)?,
+                    row.try_get("month").map_err(database)?,
+                ),
                 counters,
             );
         }

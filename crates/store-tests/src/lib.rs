@@ -1015,7 +1015,7 @@ pub async fn totals_across_months(store: Arc<dyn Store>) {
                 .transition(&dossier.state.code, None, Transition::Accept, &system, Channel::Counter, later)
                 .await
                 .unwrap();
-            if index % 3 != 0 {
+            if !index.is_multiple_of(3) {
                 let decide = Transition::Decide { outcome: domain::dossier::Outcome::Approved, reason: None };
                 let decided =
                     later.checked_add(jiff::SignedDuration::from_hours(1 + i64::from(index % 5) * 30)).unwrap();
