@@ -265,12 +265,24 @@ pub async fn restore(args: &DatabaseArgs, from: &Path) -> Result<()> {
 }
 
 /// Serves the API until Ctrl-C.
-pub async fn serve(config: &Config, args: &DatabaseArgs, listen: &str, secure_cookies: bool) -> Result<()> {
+pub async fn serve(
+    config: &Config,
+    args: &DatabaseArgs,
+    listen: &str,
+    secure_cookies: bool,
+    lookups_per_minute: u32,
+) -> Result<()> {
     let store = open_store(&args.database).await?;
-    serve_store(config, store, listen, secure_cookies).await
+    serve_store(config, store, listen, secure_cookies, lookups_per_minute).await
 }
 
-async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, secure_cookies: bool) -> Result<()> {
+async fn serve_store(
+    config: &Config,
+    store: Arc<dyn Store>,
+    listen: &str,
+    secure_cookies: bool,
+    lookups_per_minute: u32,
+) -> Result<()> {
     let service = service(config, store)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -279,6 +291,7 @@ async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, secur
     println!("motcua đang chạy tại / serving at http://{address}/api/v1/openapi.json");
     let mut state = web::AppState::new(service, Arc::new(web::SystemClock));
     state.secure_cookies = secure_cookies;
+    state.limiter = Arc::new(web::RateLimiter::new(lookups_per_minute, std::time::Duration::from_secs(60)));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -398,7 +411,7 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
     if no_serve {
         return Ok(());
     }
-    serve_store(config, store, listen, false).await
+    serve_store(config, store, listen, false, 60).await
 }
 
 /// The demo's account `demo`: desk, processing, inspection and city-leader roles on the whole

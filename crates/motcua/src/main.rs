@@ -42,6 +42,10 @@ enum Command {
         /// server is reached over HTTPS through a proxy).
         #[arg(long, env = "MOTCUA_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Số lần tra cứu công khai mỗi phút mỗi địa chỉ / public look-ups a minute per client
+        /// address (raise it only for load tests).
+        #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = 60)]
+        lookups_per_minute: u32,
     },
     /// Cập nhật lược đồ cơ sở dữ liệu / run the database migrations.
     Migrate {
@@ -222,9 +226,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Calendar { command } => calendar_cli::run(&config, command),
         Command::Deadline(args) => calendar_cli::deadline(&config, args),
-        Command::Serve { database, listen, secure_cookies } => {
+        Command::Serve { database, listen, secure_cookies, lookups_per_minute } => {
             init_tracing();
-            runtime()?.block_on(db_cli::serve(&config, &database, &listen, secure_cookies))
+            runtime()?.block_on(db_cli::serve(&config, &database, &listen, secure_cookies, lookups_per_minute))
         }
         Command::Migrate { database } => runtime()?.block_on(db_cli::migrate(&database)),
         Command::ImportCatalog { files, database } => runtime()?.block_on(db_cli::import_catalog(&database, &files)),
