@@ -66,7 +66,7 @@ fn json_error(error: serde_json::Error) -> StoreError {
 
 impl SqliteStore {
     /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
-    /// constant): whole months from the monthly roll-up, the days around them from the daily
+    /// `unit_id, field`, a constant): whole months from the monthly roll-up, the days around them from the daily
     /// table (at most three queries).
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<SqliteRow>> {
         let (months, days) = store::split_period(day_number(from), day_number(to));
@@ -592,6 +592,15 @@ impl Store for SqliteStore {
                 totals.entry(row.try_get("unit_id").map_err(database)?).or_insert([0; 9]),
                 &counters_of(&row)?,
             );
+        }
+        Ok(totals.into_iter().collect())
+    }
+
+    async fn unit_field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<((i64, String), [i64; 9])>> {
+        let mut totals: BTreeMap<(i64, String), [i64; 9]> = BTreeMap::new();
+        for row in self.grouped_sums("unit_id, field", from, to).await? {
+            let key = (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?);
+            add_counters(totals.entry(key).or_insert([0; 9]), &counters_of(&row)?);
         }
         Ok(totals.into_iter().collect())
     }

@@ -1064,5 +1064,14 @@ pub async fn totals_across_months(store: Arc<dyn Store>) {
         let field_sum: i64 = fields.iter().map(|(_, counters)| counters.iter().sum::<i64>()).sum();
         let unit_sum: i64 = found.iter().map(|(_, counters)| counters.iter().sum::<i64>()).sum();
         assert_eq!(field_sum, unit_sum, "{from}..{to}");
+        let both = store.unit_field_totals(date(from), date(to)).await.unwrap();
+        let mut per_unit: std::collections::BTreeMap<i64, [i64; 9]> = std::collections::BTreeMap::new();
+        for ((unit, _), counters) in &both {
+            for (total, counter) in per_unit.entry(*unit).or_insert([0; 9]).iter_mut().zip(counters) {
+                *total += counter;
+            }
+        }
+        let per_unit: Vec<(i64, [i64; 9])> = per_unit.into_iter().filter(|(_, c)| c.iter().any(|n| *n != 0)).collect();
+        assert_eq!(per_unit, found, "{from}..{to}: per unit and field");
     }
 }

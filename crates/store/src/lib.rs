@@ -448,6 +448,8 @@ pub trait Store: Send + Sync {
     /// The daily counters ([`DAILY_COUNTERS`] order) summed over a period, per receiving unit
     /// (units without activity are left out). The public statistics board.
     async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>>;
+    /// The same per unit and field (one pass for a board that shows both).
+    async fn unit_field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<((i64, String), [i64; 9])>>;
     /// The same per field.
     async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>>;
     /// Step timings for a unit and period.

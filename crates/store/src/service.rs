@@ -163,6 +163,8 @@ pub struct Service {
     unit_engines: Arc<std::collections::HashMap<String, Arc<WorkingTime>>>,
     /// The key receipt secrets are derived from (kept in the database, loaded once).
     receipt_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Writes done through this service (a statistics cache knows it is stale when it moved).
+    generation: Arc<std::sync::atomic::AtomicU64>,
     /// The unit tree access is checked against (loaded on first use, reloaded when a unit is
     /// missing from it: units are only ever added).
     tree: Arc<tokio::sync::RwLock<Arc<UnitTree>>>,
@@ -197,7 +199,21 @@ impl Service {
             unit_engines: Arc::new(unit_engines),
             receipt_key: Arc::new(tokio::sync::OnceCell::new()),
             tree: Arc::new(tokio::sync::RwLock::new(Arc::new(UnitTree::default()))),
+            generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
+    }
+
+    /// How many writes this service (this process) has done: it moves after every submission
+    /// and transition.
+    pub fn write_generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn wrote<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
+        if result.is_ok() {
+            self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+        result
     }
 
     /// The unit tree, reloaded from the store if any of `units` is missing from it.
@@ -299,7 +315,8 @@ impl Service {
         let client = actor.client.clone();
         let actor = actor.name.clone();
         let build = move |code: &str| dossier::submit(&new, code, &procedure, &actor, at);
-        self.store
+        let result = self
+            .store
             .create_dossier(crate::NewDossierWrite {
                 unit_id: unit.id,
                 unit_code: unit.code.clone(),
@@ -310,7 +327,8 @@ impl Service {
                 documents,
                 build: Box::new(build),
             })
-            .await
+            .await;
+        self.wrote(result)
     }
 
     /// Applies a transition.
@@ -351,7 +369,8 @@ impl Service {
             let context = Context { engine, procedure, actor: &actor.name, at, channel };
             Ok(dossier::decide_event(state, &transition, &context)?)
         };
-        self.store
+        let result = self
+            .store
             .apply(crate::ApplyWrite {
                 code: code.to_owned(),
                 expected_version,
@@ -359,7 +378,8 @@ impl Service {
                 client,
                 decide: Box::new(decide),
             })
-            .await
+            .await;
+        self.wrote(result)
     }
 
     /// A dossier with its applicant's personal data and history, for staff: the actor must be

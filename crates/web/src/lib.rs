@@ -69,6 +69,8 @@ pub struct AppState {
     pub login_limiter: Arc<RateLimiter>,
     /// Whether session cookies carry `Secure` (the server is reached over TLS).
     pub secure_cookies: bool,
+    /// Statistics boards already computed.
+    pub boards: Arc<pages::public::BoardCache>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::new(60, minute)),
             login_limiter: Arc::new(RateLimiter::new(20, minute)),
             secure_cookies: false,
+            boards: Arc::new(pages::public::BoardCache::default()),
         }
     }
 }

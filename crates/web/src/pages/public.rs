@@ -437,6 +437,7 @@ pub fn field_target(field: &str) -> f64 {
 }
 
 /// A row of the board.
+#[derive(Debug, Clone)]
 pub struct BoardRow {
     /// Rank (1-based).
     pub rank: usize,
@@ -494,14 +495,64 @@ pub struct StatisticsPage {
 /// The board's data for a period: every unit with activity, every field, the land branches.
 type Board = ([i64; 9], Vec<BoardRow>, Vec<BoardRow>, Vec<BoardRow>);
 
+/// A computed board: when, at which write generation.
+type CachedBoard = (std::time::Instant, u64, std::sync::Arc<Board>);
+
+/// Boards already computed, by period: reused while no write has happened in this process since,
+/// and otherwise for at most [`BoardCache::FRESH`] (so under a steady stream of writes a period's
+/// board is computed at most once a second); never older than [`BoardCache::MAX_AGE`] (writes of
+/// other server processes).
+#[derive(Default)]
+pub struct BoardCache {
+    boards: std::sync::Mutex<std::collections::HashMap<(Date, Date), CachedBoard>>,
+}
+
+impl BoardCache {
+    /// Reused for this long even when this process has written since.
+    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+    /// Never reused after this long.
+    pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+    fn get(&self, key: (Date, Date), generation: u64) -> Option<std::sync::Arc<Board>> {
+        let boards = self.boards.lock().ok()?;
+        let (at, seen, board) = boards.get(&key)?;
+        let age = at.elapsed();
+        (age < BoardCache::MAX_AGE && (*seen == generation || age < BoardCache::FRESH)).then(|| board.clone())
+    }
+
+    fn put(&self, key: (Date, Date), generation: u64, board: std::sync::Arc<Board>) {
+        if let Ok(mut boards) = self.boards.lock() {
+            if boards.len() >= 64 {
+                boards.clear();
+            }
+            boards.insert(key, (std::time::Instant::now(), generation, board));
+        }
+    }
+}
+
+/// The board of a period, from the cache when it is still good.
+async fn cached_board(state: &AppState, from: Date, to: Date) -> store::StoreResult<std::sync::Arc<Board>> {
+    let generation = state.service.write_generation();
+    if let Some(board) = state.boards.get((from, to), generation) {
+        return Ok(board);
+    }
+    let board = std::sync::Arc::new(board(state, from, to).await?);
+    state.boards.put((from, to), generation, board.clone());
+    Ok(board)
+}
+
 async fn board(state: &AppState, from: Date, to: Date) -> store::StoreResult<Board> {
     let store = state.service.store();
     let units = store.list_units(to).await?;
-    let totals: std::collections::HashMap<i64, [i64; 9]> = store.unit_totals(from, to).await?.into_iter().collect();
+    // One pass over the period's statistics, summed here per unit and per field.
+    let mut totals: std::collections::HashMap<i64, [i64; 9]> = std::collections::HashMap::new();
+    let mut by_field: std::collections::BTreeMap<String, [i64; 9]> = std::collections::BTreeMap::new();
     let mut all = [0_i64; 9];
-    for counters in totals.values() {
-        for (total, counter) in all.iter_mut().zip(counters) {
-            *total += counter;
+    for ((unit_id, field), counters) in store.unit_field_totals(from, to).await? {
+        for target in [totals.entry(unit_id).or_insert([0; 9]), by_field.entry(field).or_insert([0; 9]), &mut all] {
+            for (total, counter) in target.iter_mut().zip(&counters) {
+                *total += counter;
+            }
         }
     }
     let mut ranking = Vec::new();
@@ -532,9 +583,7 @@ async fn board(state: &AppState, from: Date, to: Date) -> store::StoreResult<Boa
     for (index, row) in land.iter_mut().enumerate() {
         row.rank = index + 1;
     }
-    let mut fields: Vec<BoardRow> = store
-        .field_totals(from, to)
-        .await?
+    let mut fields: Vec<BoardRow> = by_field
         .into_iter()
         .map(|(field, counters)| BoardRow::new(field.clone(), field.clone(), &counters, field_target(&field)))
         .collect();
@@ -612,8 +661,8 @@ pub async fn statistics(
 ) -> Result<Response, PageError> {
     let t = lang.texts();
     let (from, to, invalid) = period(&state, &params);
-    let (all, ranking, fields, land) =
-        board(&state, from, to).await.map_err(|error| PageError::internal(lang, &error))?;
+    let board = cached_board(&state, from, to).await.map_err(|error| PageError::internal(lang, &error))?;
+    let (all, ranking, fields, land) = (board.0, board.1.clone(), board.2.clone(), board.3.clone());
     let overall = BoardRow::new("79".to_owned(), t.get("stats.overall").to_owned(), &all, 98.0);
     let land_below = land.iter().filter(|row| row.below()).count();
     let land_chart = rate_chart(&land, t.get("stats.land"), 98.0);
@@ -774,6 +823,21 @@ pub async fn open_units_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boards_are_reused_until_a_write_and_a_second() {
+        let cache = BoardCache::default();
+        let key = (Date::constant(2026, 1, 1), Date::constant(2026, 11, 29));
+        let board = std::sync::Arc::new(([0; 9], Vec::new(), Vec::new(), Vec::new()));
+        assert!(cache.get(key, 7).is_none());
+        cache.put(key, 7, board);
+        assert!(cache.get(key, 7).is_some(), "no write since");
+        assert!(cache.get(key, 8).is_some(), "a write, but less than a second ago");
+        assert!(cache.get((key.0, Date::constant(2026, 11, 30)), 7).is_none(), "another period");
+        std::thread::sleep(BoardCache::FRESH);
+        assert!(cache.get(key, 8).is_none(), "a write and over a second");
+        assert!(cache.get(key, 7).is_some(), "still no write");
+    }
 
     #[test]
     fn targets_by_field() {
