@@ -193,8 +193,10 @@ async fn insert_event(tx: &mut SqliteConnection, unit_id: i64, code: &str, event
     Ok(())
 }
 
+/// Adds a write's increments to the daily, due and step tables. The monthly roll-up is not
+/// written here: the writer task merges it for the whole group and writes it once before the
+/// group commits ([`AuditHeads::monthly`]).
 async fn apply_increments(tx: &mut SqliteConnection, increments: &[Increment]) -> StoreResult<()> {
-    upsert_monthly(tx, &store::service::monthly_increments(increments)).await?;
     for increment in increments {
         match increment {
             Increment::Daily { key: (unit_id, procedure, field, day), column } => {
@@ -1331,9 +1333,11 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
             continue;
         }
         let mut staged: HashMap<i64, (i64, String)> = HashMap::new();
+        let mut monthly: BTreeMap<MonthKey, [i64; 9]> = BTreeMap::new();
         let mut answers = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let mut heads = AuditHeads { committed: &committed, staged: &staged, pending: None };
+            let mut heads =
+                AuditHeads { committed: &committed, staged: &staged, pending: None, monthly: BTreeMap::new() };
             let savepoint = sqlx::query("SAVEPOINT job").execute(&mut connection).await.map_err(database);
             let answer = match (savepoint, job) {
                 (Err(error), Job::Create(_, reply)) => Answer::Create(reply, Err(error)),
@@ -1350,19 +1354,32 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
                 }
             };
             let pending = heads.pending.take();
+            let job_monthly = std::mem::take(&mut heads.monthly);
             let finish = if answer.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if let Err(error) = sqlx::raw_sql(finish).execute(&mut connection).await {
                 answers.push(answer.into_error(&error.to_string()));
                 continue;
             }
-            if answer.is_ok()
-                && let Some((chain, head)) = pending
-            {
-                staged.insert(chain, head);
+            if answer.is_ok() {
+                if let Some((chain, head)) = pending {
+                    staged.insert(chain, head);
+                }
+                for (key, counters) in job_monthly {
+                    let entry = monthly.entry(key).or_insert([0; 9]);
+                    for (total, counter) in entry.iter_mut().zip(counters) {
+                        *total += counter;
+                    }
+                }
             }
             answers.push(answer);
         }
-        match sqlx::query("COMMIT").execute(&mut connection).await {
+        // The group's monthly roll-up in one statement per key, inside the same transaction: the
+        // released writes' increments, and none of the rolled-back ones.
+        let commit = match upsert_monthly(&mut connection, &monthly).await {
+            Ok(()) => sqlx::query("COMMIT").execute(&mut connection).await.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match commit {
             Ok(_) => {
                 if answers.iter().all(Answer::is_ok) {
                     committed.extend(staged);
@@ -1371,10 +1388,9 @@ async fn writer_task(mut connection: SqliteConnection, mut queue: mpsc::Receiver
                 }
                 answers.into_iter().for_each(Answer::send);
             }
-            Err(error) => {
+            Err(message) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut connection).await;
                 committed.clear();
-                let message = error.to_string();
                 answers.into_iter().for_each(|answer| answer.into_error(&message).send());
             }
         }
@@ -1387,6 +1403,8 @@ struct AuditHeads<'a> {
     committed: &'a HashMap<i64, (i64, String)>,
     staged: &'a HashMap<i64, (i64, String)>,
     pending: Option<(i64, (i64, String))>,
+    /// This write's monthly roll-up increments, merged into the group's once it is released.
+    monthly: BTreeMap<MonthKey, [i64; 9]>,
 }
 
 impl AuditHeads<'_> {
@@ -1582,7 +1600,9 @@ async fn run_create(
     let (state, event) = (write.build)(&code)?;
     insert_dossier(tx, write.unit_id, &state).await?;
     insert_event(tx, write.unit_id, &code, &event).await?;
-    apply_increments(tx, &increments(write.unit_id, None, &state, &event)).await?;
+    let changes = increments(write.unit_id, None, &state, &event);
+    apply_increments(tx, &changes).await?;
+    heads.monthly = store::service::monthly_increments(&changes);
     let applicant = &write.applicant;
     sqlx::query("INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(write.unit_id)
@@ -1636,6 +1656,7 @@ async fn run_apply(
     let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
     update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
     apply_increments(tx, &changes).await?;
+    heads.monthly = store::service::monthly_increments(&changes);
     append_audit(tx, &audit_of(stored.unit_id, &job.code, &event, job.client.as_ref()), heads).await?;
     Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
 }
