@@ -314,3 +314,22 @@ test('a citizen submits online with files, gets a code and a secret, and an offi
   await officer.context().close();
   assert.match(secret, /^[0-9A-Z]{8}$/);
 });
+
+test('the leader dashboard shows units below target, dossiers due soon and the trend', async () => {
+  const p = await page();
+  await p.goto(BASE + '/can-bo/dang-nhap');
+  await p.getByLabel('Tên đăng nhập').fill('demo');
+  await p.getByLabel('Mật khẩu').fill(PASSWORD);
+  await p.keyboard.press('Enter');
+  await p.waitForURL(/\/can-bo$/);
+  await p.getByRole('link', { name: 'Bảng điều hành' }).click();
+  await p.waitForURL(/\/can-bo\/lanh-dao$/);
+  for (const heading of ['Đơn vị dưới chỉ tiêu đúng hạn (98%)', 'Hồ sơ sắp đến hạn hoặc đã quá hạn', 'Tỷ lệ đúng hạn 12 tháng gần nhất']) {
+    assert.ok(await p.getByRole('heading', { name: heading }).isVisible(), heading);
+  }
+  assert.equal(await p.locator('svg.chart title').textContent(), 'Tỷ lệ đúng hạn 12 tháng gần nhất');
+  assert.ok((await p.locator('svg.chart rect').count()) >= 3, 'months with settled dossiers are drawn');
+  await accessible(p, 'leader dashboard');
+  await p.screenshot({ path: `${ARTIFACTS}/leader-desktop.png`, fullPage: true });
+  await p.context().close();
+});

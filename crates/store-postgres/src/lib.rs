@@ -817,6 +817,24 @@ impl Store for PostgresStore {
         Ok(totals.into_iter().collect())
     }
 
+    async fn month_totals(&self, first: i32, last: i32, units: &[i64]) -> StoreResult<Vec<(i32, [i64; 9])>> {
+        let sql = format!(
+            "SELECT month, unit_id, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY month, unit_id",
+            totals_columns()
+        );
+        let rows =
+            sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.pool).await.map_err(database)?;
+        let mut totals: BTreeMap<i32, [i64; 9]> = (first..=last).map(|month| (month, [0; 9])).collect();
+        for row in &rows {
+            let unit: i64 = row.try_get("unit_id").map_err(database)?;
+            if units.is_empty() || units.contains(&unit) {
+                let month: i32 = row.try_get("month").map_err(database)?;
+                add_counters(totals.entry(month).or_insert([0; 9]), &counters_of(row)?);
+            }
+        }
+        Ok(totals.into_iter().collect())
+    }
+
     async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>> {
         let mut totals: BTreeMap<String, [i64; 9]> = BTreeMap::new();
         for row in self.grouped_sums("field", from, to).await? {

@@ -1032,6 +1032,23 @@ pub async fn totals_across_months(store: Arc<dyn Store>) {
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     let aggregates = store.aggregates().await.unwrap();
     assert!(aggregates.monthly.len() >= 6, "months of two wards: {}", aggregates.monthly.len());
+    let (january, april) = (2026 * 12, 2026 * 12 + 3);
+    let ward_id = store.find_unit(WARD, jiff::civil::date(2026, 3, 9)).await.unwrap().unwrap().id;
+    for units in [vec![], vec![ward_id]] {
+        let months = store.month_totals(january, april, &units).await.unwrap();
+        assert_eq!(months.iter().map(|(month, _)| *month).collect::<Vec<_>>(), (january..=april).collect::<Vec<_>>());
+        for (month, counters) in &months {
+            let mut expected = [0_i64; 9];
+            for ((unit, _, key_month), monthly) in &aggregates.monthly {
+                if key_month == month && (units.is_empty() || units.contains(unit)) {
+                    for (total, counter) in expected.iter_mut().zip(monthly) {
+                        *total += counter;
+                    }
+                }
+            }
+            assert_eq!(counters, &expected, "month {month}, units {units:?}");
+        }
+    }
     let date = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
     for (from, to) in [
         ("2026-01-01", "2026-12-31"),

@@ -450,6 +450,9 @@ pub trait Store: Send + Sync {
     async fn unit_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(i64, [i64; 9])>>;
     /// The same per unit and field (one pass for a board that shows both).
     async fn unit_field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<((i64, String), [i64; 9])>>;
+    /// The daily counters of whole months (`first..=last`, month numbers), summed over some units
+    /// (every unit when `units` is empty), per month: trends.
+    async fn month_totals(&self, first: i32, last: i32, units: &[i64]) -> StoreResult<Vec<(i32, [i64; 9])>>;
     /// The same per field.
     async fn field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<(String, [i64; 9])>>;
     /// Step timings for a unit and period.

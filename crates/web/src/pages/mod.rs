@@ -172,6 +172,7 @@ pub fn router() -> Router<AppState> {
             .route(&format!("{prefix}/can-bo/dang-xuat"), axum::routing::post(staff::logout))
             .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act))
             .route(&format!("{prefix}/can-bo/ho-so/{{code}}/tep/{{seq}}"), get(staff::file))
+            .route(&format!("{prefix}/can-bo/lanh-dao"), get(staff::leader))
             .route(&format!("{prefix}/can-bo/tiep-nhan"), get(staff::intake_form).post(staff::intake))
             .route(&format!("{prefix}/can-bo/bien-nhan/{{code}}"), get(staff::receipt));
     }

@@ -458,7 +458,8 @@ pub struct BoardRow {
 }
 
 impl BoardRow {
-    fn new(code: String, name: String, counters: &[i64; 9], target: f64) -> BoardRow {
+    /// A row from counters.
+    pub fn new(code: String, name: String, counters: &[i64; 9], target: f64) -> BoardRow {
         let received = counters[..4].iter().sum();
         let settled = counters[4] + counters[5] + counters[6];
         let rate = (settled > 0).then(|| (counters[4] + counters[5]) as f64 * 100.0 / settled as f64);
@@ -493,7 +494,7 @@ pub struct StatisticsPage {
 }
 
 /// The board's data for a period: every unit with activity, every field, the land branches.
-type Board = ([i64; 9], Vec<BoardRow>, Vec<BoardRow>, Vec<BoardRow>);
+pub(crate) type Board = ([i64; 9], Vec<BoardRow>, Vec<BoardRow>, Vec<BoardRow>);
 
 /// A computed board: when, at which write generation.
 type CachedBoard = (std::time::Instant, u64, std::sync::Arc<Board>);
@@ -531,7 +532,7 @@ impl BoardCache {
 }
 
 /// The board of a period, from the cache when it is still good.
-async fn cached_board(state: &AppState, from: Date, to: Date) -> store::StoreResult<std::sync::Arc<Board>> {
+pub(crate) async fn cached_board(state: &AppState, from: Date, to: Date) -> store::StoreResult<std::sync::Arc<Board>> {
     let generation = state.service.write_generation();
     if let Some(board) = state.boards.get((from, to), generation) {
         return Ok(board);

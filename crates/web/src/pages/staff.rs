@@ -829,3 +829,120 @@ pub async fn receipt(
     };
     Ok(render(&page))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Leader dashboard
+
+/// A dossier close to its appointment.
+pub struct DueSoon {
+    href: String,
+    code: String,
+    unit: String,
+    appointment: String,
+    remaining: String,
+    urgency: &'static str,
+}
+
+/// The leader dashboard.
+#[derive(Template)]
+#[template(path = "staff_leader.html")]
+pub struct LeaderPage {
+    chrome: Chrome,
+    officer: String,
+    csrf: String,
+    from: String,
+    to: String,
+    below: Vec<super::public::BoardRow>,
+    land_below: Vec<super::public::BoardRow>,
+    due_soon: Vec<DueSoon>,
+    trend_chart: String,
+}
+
+/// `/can-bo/lanh-dao`: units below target, dossiers about to go overdue in the leader's units,
+/// and the on-time rate month by month, for an account that may read internal statistics.
+pub async fn leader(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    uri: Uri,
+) -> Result<Response, PageError> {
+    use store::access::Action;
+    let t = lang.texts();
+    if !officer.actor.may_somewhere(Action::ReadInternalStats) {
+        return Err(PageError::forbidden(lang, t.get("staff.forbidden")));
+    }
+    let store = state.service.store();
+    let now = state.clock.now();
+    let today = domain::dossier::local_day(now);
+    let from = jiff::civil::Date::new(today.year(), 1, 1).unwrap_or(today);
+    let tree = state.service.unit_tree(&[]).await.map_err(|e| store_error(lang, e))?;
+    let units: Vec<store::UnitRecord> = store
+        .list_units(today)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .into_iter()
+        .filter(|unit| officer.actor.may(&tree, Action::ReadInternalStats, unit.id))
+        .collect();
+    let in_scope: std::collections::HashSet<&str> = units.iter().map(|unit| unit.code.as_str()).collect();
+    let board = super::public::cached_board(&state, from, today).await.map_err(|e| store_error(lang, e))?;
+    let below: Vec<_> =
+        board.1.iter().filter(|row| row.below() && in_scope.contains(row.code.as_str())).cloned().collect();
+    let land_below: Vec<_> =
+        board.3.iter().filter(|row| row.below() && in_scope.contains(row.code.as_str())).cloned().collect();
+    // Dossiers in progress due within one working day (or overdue), from each unit's queue.
+    let mut due_soon = Vec::new();
+    for unit in &units {
+        let query = QueueQuery { unit_id: unit.id, status: Status::InProgress, after: None, limit: 20 };
+        let engine = state.service.engine_for(&unit.code);
+        for dossier in store.queue(&query).await.map_err(|e| store_error(lang, e))? {
+            let Some(due) = dossier.state.appointment else { continue };
+            let Ok(left) = engine.office_seconds_between(now, due) else { continue };
+            if left > engine.day_seconds() {
+                break;
+            }
+            due_soon.push((
+                due,
+                DueSoon {
+                    href: format!("{}/can-bo/ho-so/{}", lang.prefix(), dossier.state.code),
+                    code: dossier.state.code.clone(),
+                    unit: unit.name.clone(),
+                    appointment: local_time(due),
+                    remaining: office_duration(t, left, engine.day_seconds()),
+                    urgency: if left < 0 { "bad" } else { "warn" },
+                },
+            ));
+        }
+    }
+    due_soon.sort_by_key(|(due, _)| *due);
+    let due_soon: Vec<DueSoon> = due_soon.into_iter().take(100).map(|(_, row)| row).collect();
+    // The on-time rate of the last twelve months.
+    let this_month = store::month_of_day(store::day_number(today));
+    let scope_ids: Vec<i64> =
+        if units.len() == tree_size(&state, today).await { Vec::new() } else { units.iter().map(|u| u.id).collect() };
+    let months = store.month_totals(this_month - 11, this_month, &scope_ids).await.map_err(|e| store_error(lang, e))?;
+    let rows: Vec<super::public::BoardRow> = months
+        .iter()
+        .map(|(month, counters)| {
+            let label = format!("{:02}/{}", month.rem_euclid(12) + 1, month.div_euclid(12));
+            super::public::BoardRow::new(label.clone(), label, counters, 98.0)
+        })
+        .collect();
+    let trend_chart = super::public::rate_chart(&rows, t.get("leader.trend"), 98.0);
+    let page = LeaderPage {
+        chrome: Chrome::new(lang, "/can-bo", &here(&uri)),
+        officer: officer.display_name.clone(),
+        csrf: officer.csrf.clone(),
+        from: from.strftime("%d/%m/%Y").to_string(),
+        to: today.strftime("%d/%m/%Y").to_string(),
+        below,
+        land_below,
+        due_soon,
+        trend_chart,
+    };
+    Ok(render(&page))
+}
+
+/// How many units are in force today (to tell "all of them" from a subtree).
+async fn tree_size(state: &AppState, today: jiff::civil::Date) -> usize {
+    state.service.store().list_units(today).await.map(|units| units.len()).unwrap_or(0)
+}
