@@ -70,24 +70,15 @@ impl SqliteStore {
     /// table (at most three queries).
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<SqliteRow>> {
         let (months, days) = store::split_period(day_number(from), day_number(to));
+        // (table, its period column, first, last): whole months, then the edge days.
+        let ranges = months
+            .map(|(first, last)| ("stat_monthly", "month", first, last))
+            .into_iter()
+            .chain(days.into_iter().map(|(first, last)| ("stat_daily", "day", first, last)));
         let mut rows = Vec::new();
-        if let Some((first, last)) = months {
+        for (table, column, first, last) in ranges {
             let sql = format!(
-                "SELECT {group}, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY {group}",
-                totals_columns()
-            );
-            rows.extend(
-                sqlx::query(AssertSqlSafe(sql))
-                    .bind(first)
-                    .bind(last)
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err(database)?,
-            );
-        }
-        for (first, last) in days {
-            let sql = format!(
-                "SELECT {group}, {} FROM stat_daily WHERE day >= $1 AND day <= $2 GROUP BY {group}",
+                "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",
                 totals_columns()
             );
             rows.extend(

@@ -18,7 +18,9 @@ fn grants(actor: &store::access::Actor) -> Vec<GrantDto> {
     actor.grants.iter().map(|grant| GrantDto { role: grant.role.as_str().to_owned(), unit_id: grant.unit_id }).collect()
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
+/// The `Set-Cookie` value of a session (empty value and age 0 to clear it); the API and the staff
+/// console's forms set the same cookie.
+pub(crate) fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }

@@ -139,12 +139,8 @@ pub async fn login(
     let now = state.clock.now();
     match state.service.login(&login, &form.password, Some(client.ip().to_string()), now).await {
         Ok(session) => {
-            let secure = if state.secure_cookies { "; Secure" } else { "" };
             let max_age = session.expires_at.duration_since(now).as_secs().max(0);
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
-                session.token
-            );
+            let cookie = crate::session::cookie(&state, &session.token, max_age);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("{}/can-bo", lang.prefix()))).into_response()
         }
         Err(StoreError::Unauthenticated(error)) => {
@@ -175,7 +171,7 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     officer.check_csrf(lang, &form.csrf)?;
     state.service.logout(&parts_cookie.0, &officer.actor, state.clock.now()).await.map_err(|e| store_error(lang, e))?;
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let cookie = crate::session::cookie(&state, "", 0);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&format!("{}/can-bo/dang-nhap", lang.prefix()))).into_response())
 }
 
