@@ -188,14 +188,24 @@ test('an officer logs in, works a dossier from intake to return, and the look-up
   await p.waitForURL(/\/can-bo$/);
   // The ward's queue, awaiting intake: the new dossier is there.
   await p.getByLabel('Đơn vị').selectOption('26740');
-  await p.getByRole('button', { name: 'Xem' }).click();
+  await p.getByLabel('Thủ tục').selectOption('1.004873');
+  await p.getByLabel('Kênh nộp').selectOption('counter');
+  await p.getByRole('button', { name: 'Lọc', exact: true }).click();
   await p.getByRole('link', { name: 'Đã nộp, chờ tiếp nhận' }).click();
-  await p.getByRole('link', { name: created.code }).click();
+  // Filtered: only that procedure and channel, and the filters survive the tab change.
+  assert.equal(await p.getByLabel('Thủ tục').inputValue(), '1.004873');
+  const listed = await p.locator('tbody tr td:nth-child(2)').allInnerTexts();
+  assert.ok(listed.length > 0 && listed.every((name) => name === listed[0]), `one procedure: ${listed.slice(0, 3)}`);
+  await accessible(p, 'staff queue with filters');
+  await p.screenshot({ path: `${ARTIFACTS}/staff-queue-desktop.png`, fullPage: true });
+  // Open a dossier by typing its code.
+  await p.getByLabel('Mở hồ sơ theo mã').fill(created.code.toLowerCase());
+  await p.getByRole('button', { name: 'Mở', exact: true }).click();
   await p.waitForURL(new RegExp(`/can-bo/ho-so/${created.code}$`));
   assert.match(await p.locator('main').innerText(), new RegExp(APPLICANT), 'staff see the applicant');
   await accessible(p, 'staff dossier');
   const press = async (name) => {
-    await p.getByRole('button', { name }).click();
+    await p.getByRole('button', { name, exact: true }).click();
     await p.waitForLoadState();
   };
   await press('Tiếp nhận');
@@ -212,6 +222,10 @@ test('an officer logs in, works a dossier from intake to return, and the look-up
   assert.match(await p.locator('dl.facts').first().innerText(), /Đã trả kết quả/);
   const sheet = await p.locator('table').innerText();
   for (const line of ['Nộp hồ sơ', 'Tiếp nhận', 'Có kết quả giải quyết', 'Trả kết quả']) assert.match(sheet, new RegExp(line));
+  // Each step and the decision are judged against their due times: done at once, so early.
+  const steps = await p.locator('tbody tr', { hasText: 'Hoàn thành một bước xử lý' }).allInnerTexts();
+  assert.ok(steps.length > 0 && steps.every((row) => /Trước hạn|Đúng hạn/.test(row)), `steps judged: ${steps}`);
+  assert.match(await p.locator('tbody tr', { hasText: 'Có kết quả giải quyết' }).innerText(), /Chấp thuận.*Trước hạn|Chấp thuận[\s\S]*Trước hạn/);
   await p.getByRole('button', { name: 'Đăng xuất' }).click();
   await p.waitForURL(/\/can-bo\/dang-nhap$/);
   await p.context().close();
@@ -283,6 +297,8 @@ test('a citizen submits online with files, gets a code and a secret, and an offi
   await p.getByRole('button', { name: 'Gửi hồ sơ' }).click();
   await p.getByRole('heading', { name: 'Đã nộp hồ sơ' }).waitFor();
   await accessible(p, 'online receipt');
+  // The latest appointment is promised on the receipt, before the desk accepts.
+  assert.match(await p.locator('article.receipt').innerText(), /Hẹn trả kết quả chậm nhất\s+\d{2}:\d{2} \d{2}\/\d{2}\/\d{4}/);
   await p.screenshot({ path: `${ARTIFACTS}/submitted-phone.png`, fullPage: true });
   const code = (await p.locator('.code').innerText()).trim();
   const secret = (await p.locator('.secret').innerText()).trim();
@@ -331,5 +347,34 @@ test('the leader dashboard shows units below target, dossiers due soon and the t
   assert.ok((await p.locator('svg.chart rect').count()) >= 3, 'months with settled dossiers are drawn');
   await accessible(p, 'leader dashboard');
   await p.screenshot({ path: `${ARTIFACTS}/leader-desktop.png`, fullPage: true });
+  await p.context().close();
+});
+
+test('a desk officer sees only the desk actions, and refuses an incomplete dossier with a reason', async () => {
+  const created = await api('POST', '/api/v1/dossiers', {
+    unit: '26740', procedure: '1.004873', channel: 'counter', applicant: { name: 'Võ Văn Thiếu' },
+  });
+  const working = await acceptedDossier();
+  const p = await page();
+  await p.goto(BASE + '/can-bo/dang-nhap');
+  await p.getByLabel('Tên đăng nhập').fill('quay.26740');
+  await p.getByLabel('Mật khẩu').fill('quay-26740-mat-khau');
+  await p.keyboard.press('Enter');
+  await p.waitForURL(/\/can-bo$/);
+  // In progress: processing and deciding belong to other roles; the desk may record a withdrawal.
+  await p.goto(`${BASE}/can-bo/ho-so/${working.code}`);
+  const actions = await p.locator('.card').first().innerText();
+  assert.doesNotMatch(actions, /Hoàn thành bước hiện tại|Phê duyệt kết quả|Từ chối giải quyết|Yêu cầu bổ sung/);
+  assert.match(actions, /Người nộp rút hồ sơ/);
+  // Awaiting intake: accept, ask for documents, refuse.
+  await p.goto(`${BASE}/can-bo/ho-so/${created.code}`);
+  await accessible(p, 'desk officer dossier');
+  await p.locator('summary', { hasText: 'Từ chối tiếp nhận' }).click();
+  await p.getByLabel('Lý do từ chối tiếp nhận').fill('Thiếu bản chính giấy chứng sinh');
+  await p.getByRole('button', { name: 'Từ chối tiếp nhận', exact: true }).click();
+  await p.waitForLoadState();
+  assert.match(await p.locator('dl.facts').first().innerText(), /Từ chối tiếp nhận/);
+  assert.match(await p.locator('table').innerText(), /Thiếu bản chính giấy chứng sinh/);
+  await p.screenshot({ path: `${ARTIFACTS}/staff-dossier-desk-desktop.png`, fullPage: true });
   await p.context().close();
 });

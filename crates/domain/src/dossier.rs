@@ -362,6 +362,20 @@ fn invalid(state: &DossierState, transition: &Transition) -> DomainError {
     )
 }
 
+/// The latest appointment a dossier submitted online at `submitted_at` can get: the desk has one
+/// working day to accept it (Decree 118/2025 Art. 17–18) and the time limit runs from the
+/// acceptance, so accepting within that day gives this appointment or an earlier one. The online
+/// receipt shows it until the desk accepts and sets the appointment itself.
+pub fn latest_appointment(
+    engine: &WorkingTime,
+    limit: crate::catalog::TimeLimitSpec,
+    submitted_at: Timestamp,
+) -> Result<Timestamp, DomainError> {
+    let limit = limit.to_time_limit().map_err(calendar_error)?;
+    let accepted_by = engine.add_office_seconds(submitted_at, engine.day_seconds()).map_err(calendar_error)?;
+    engine.due(accepted_by, limit).map_err(calendar_error)
+}
+
 fn calendar_error(error: calendar::CalendarError) -> DomainError {
     DomainError::new(error.code(), error.to_string())
 }
@@ -722,4 +736,32 @@ pub fn stat_deltas(before: Option<&DossierState>, after: &DossierState, event: &
         _ => {}
     }
     deltas
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::TimeLimitSpec;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn latest_appointment_allows_a_working_day_for_acceptance() {
+        let engine = WorkingTime::hcmc_builtin().unwrap();
+        // Friday 27 November 2026, 10:00: accepted by Monday 10:00 at the latest, then five
+        // working days: Monday 7 December, 10:00.
+        let friday = at("2026-11-27T10:00:00+07:00");
+        let latest = latest_appointment(&engine, TimeLimitSpec::WorkingDays { value: 5 }, friday).unwrap();
+        assert_eq!(latest, at("2026-12-07T10:00:00+07:00"));
+        // Accepting earlier never gives a later appointment.
+        let limit = TimeLimitSpec::WorkingDays { value: 5 }.to_time_limit().unwrap();
+        assert!(engine.due(friday, limit).unwrap() <= latest);
+        // Submitted on Saturday night: accepted by Monday 17:00, five working days to the next
+        // Monday 17:00.
+        let saturday = at("2026-11-28T22:00:00+07:00");
+        let latest = latest_appointment(&engine, TimeLimitSpec::WorkingDays { value: 5 }, saturday).unwrap();
+        assert_eq!(latest, at("2026-12-07T17:00:00+07:00"));
+    }
 }

@@ -60,25 +60,29 @@ where
 
 impl PostgresStore {
     /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
-    /// `unit_id, field`, a constant): whole months from the monthly roll-up, the days around them from the daily
-    /// table (at most three queries).
+    /// `unit_id, field`, a constant): whole months from the monthly roll-up, plus or minus the
+    /// days at the period's edges from the daily table ([`store::split_period`]), in one read
+    /// transaction so that a subtracted day and its month are the same snapshot. Rows of
+    /// subtracted parts carry negated sums: the caller adds every row.
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<PgRow>> {
-        let (months, days) = store::split_period(day_number(from), day_number(to));
-        // (table, its period column, first, last): whole months, then the edge days.
-        let ranges = months
-            .map(|(first, last)| ("stat_monthly", "month", first, last))
-            .into_iter()
-            .chain(days.into_iter().map(|(first, last)| ("stat_daily", "day", first, last)));
+        let mut transaction = self.snapshot().await?;
         let mut rows = Vec::new();
-        for (table, column, first, last) in ranges {
+        for part in store::split_period(day_number(from), day_number(to)) {
+            let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_daily", "day") };
             let sql = format!(
                 "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",
-                totals_columns()
+                totals_columns(part.subtract)
             );
             rows.extend(
-                sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.pool).await.map_err(database)?,
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(part.first)
+                    .bind(part.last)
+                    .fetch_all(&mut *transaction)
+                    .await
+                    .map_err(database)?,
             );
         }
+        transaction.commit().await.map_err(database)?;
         Ok(rows)
     }
 
@@ -636,31 +640,14 @@ impl Store for PostgresStore {
     }
 
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {
-        // Two constant statements: the ordering column is chosen, never formatted from input.
-        let (sql_first, sql_after) = if QueueQuery::by_submission(query.status) {
-            (
-                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
-                 ORDER BY submitted_at, code LIMIT $3",
-                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
-                 AND (submitted_at, code) > ($4, $5) ORDER BY submitted_at, code LIMIT $3",
-            )
-        } else {
-            (
-                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
-                 ORDER BY appointment, code LIMIT $3",
-                "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2 \
-                 AND (appointment, code) > ($4, $5) ORDER BY appointment, code LIMIT $3",
-            )
-        };
-        let statement = match &query.after {
-            None => sqlx::query(sql_first).bind(query.unit_id).bind(query.status.as_str()).bind(query.limit),
-            Some((instant, code)) => sqlx::query(sql_after)
-                .bind(query.unit_id)
-                .bind(query.status.as_str())
-                .bind(query.limit)
-                .bind(*instant)
-                .bind(code.as_str()),
-        };
+        let (sql, values) = query.statement();
+        let mut statement = sqlx::query(AssertSqlSafe(sql));
+        for value in values {
+            statement = match value {
+                store::SqlValue::Int(value) => statement.bind(value),
+                store::SqlValue::Text(value) => statement.bind(value),
+            };
+        }
         let rows = statement.fetch_all(&self.pool).await.map_err(database)?;
         rows.iter().map(stored_dossier).collect()
     }
@@ -801,7 +788,7 @@ impl Store for PostgresStore {
                 &counters_of(&row)?,
             );
         }
-        Ok(totals.into_iter().collect())
+        Ok(store::nonzero_totals(totals))
     }
 
     async fn unit_field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<((i64, String), [i64; 9])>> {
@@ -810,13 +797,13 @@ impl Store for PostgresStore {
             let key = (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?);
             add_counters(totals.entry(key).or_insert([0; 9]), &counters_of(&row)?);
         }
-        Ok(totals.into_iter().collect())
+        Ok(store::nonzero_totals(totals))
     }
 
     async fn month_totals(&self, first: i32, last: i32, units: &[i64]) -> StoreResult<Vec<(i32, [i64; 9])>> {
         let sql = format!(
             "SELECT month, unit_id, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY month, unit_id",
-            totals_columns()
+            totals_columns(false)
         );
         let rows =
             sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.pool).await.map_err(database)?;
@@ -836,7 +823,7 @@ impl Store for PostgresStore {
         for row in self.grouped_sums("field", from, to).await? {
             add_counters(totals.entry(row.try_get("field").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
         }
-        Ok(totals.into_iter().collect())
+        Ok(store::nonzero_totals(totals))
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
@@ -1586,11 +1573,12 @@ fn principal_grants(rows: &[PgRow]) -> StoreResult<Vec<(String, i64)>> {
     Ok(grants)
 }
 
-/// `SUM(column)` of every daily counter, named after the column (constant names only).
-fn totals_columns() -> String {
+/// The summed daily counters' select list (negated for a subtracted part of a period).
+fn totals_columns(negate: bool) -> String {
+    let sign = if negate { "-" } else { "" };
     DAILY_COUNTERS
         .iter()
-        .map(|column| format!("COALESCE(SUM({column}), 0)::BIGINT AS {column}"))
+        .map(|column| format!("{sign}COALESCE(SUM({column}), 0)::BIGINT AS {column}"))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -863,14 +863,13 @@ pub async fn queue_pages(store: Arc<dyn Store>) {
         let at = instant("2026-03-09T08:00:00+07:00")
             .checked_add(jiff::SignedDuration::from_mins(i64::from(index) * 7))
             .unwrap();
-        let (dossier, _) =
-            service.submit(submit_request(procedure, Channel::Counter, None), &system, at).await.unwrap();
+        let channel = if index % 3 == 0 { Channel::Online } else { Channel::Counter };
+        let (dossier, _) = service.submit(submit_request(procedure, channel, None), &system, at).await.unwrap();
         codes.push((at, dossier.state.code));
     }
-    let page_through = |status: Status| {
+    let page_filtered = |mut query: QueueQuery| {
         let store = store.clone();
         async move {
-            let mut query = QueueQuery { unit_id: ward, status, after: None, limit: 4 };
             let mut seen = Vec::new();
             loop {
                 let page = store.queue(&query).await.unwrap();
@@ -882,6 +881,7 @@ pub async fn queue_pages(store: Arc<dyn Store>) {
             seen
         }
     };
+    let page_through = |status: Status| page_filtered(QueueQuery::new(ward, status, 4));
     let waiting = page_through(Status::Submitted).await;
     assert_eq!(
         waiting.iter().map(|d| d.state.code.clone()).collect::<Vec<_>>(),
@@ -901,15 +901,38 @@ pub async fn queue_pages(store: Arc<dyn Store>) {
     sorted.sort();
     assert_eq!(appointments, sorted, "in due order");
     assert_ne!(working[0].state.code, codes[0].1, "a same-day dossier is due first");
+    // Filters: each page holds only matching dossiers and paging through finds every one.
+    let in_progress = QueueQuery::new(ward, Status::InProgress, 2);
+    let same_day =
+        page_filtered(QueueQuery { procedure: Some(SAME_DAY_PROCEDURE.to_owned()), ..in_progress.clone() }).await;
+    let expected: Vec<&String> =
+        working.iter().filter(|d| d.state.procedure.as_str() == SAME_DAY_PROCEDURE).map(|d| &d.state.code).collect();
+    assert_eq!(same_day.iter().map(|d| &d.state.code).collect::<Vec<_>>(), expected);
+    assert_eq!(expected.len(), 2, "indexes 3 and 7 of the accepted eight");
+    let online = page_filtered(QueueQuery { channel: Some(Channel::Online), ..in_progress.clone() }).await;
+    let expected: Vec<&String> =
+        working.iter().filter(|d| d.state.channel == Channel::Online).map(|d| &d.state.code).collect();
+    assert_eq!(online.iter().map(|d| &d.state.code).collect::<Vec<_>>(), expected);
+    assert_eq!(expected.len(), 3, "indexes 0, 3 and 6");
+    let cut = working[4].state.appointment.unwrap();
+    let due = page_filtered(QueueQuery { due_by: Some(store::micros(cut)), ..in_progress.clone() }).await;
+    let expected: Vec<&String> =
+        working.iter().filter(|d| d.state.appointment.unwrap() <= cut).map(|d| &d.state.code).collect();
+    assert_eq!(due.iter().map(|d| &d.state.code).collect::<Vec<_>>(), expected);
+    assert!(expected.len() >= 5 && expected.len() < 8);
+    let both = page_filtered(QueueQuery {
+        procedure: Some(THREE_DAY_PROCEDURE.to_owned()),
+        channel: Some(Channel::Counter),
+        ..in_progress.clone()
+    })
+    .await;
+    assert!(
+        both.iter().all(|d| d.state.procedure.as_str() == THREE_DAY_PROCEDURE && d.state.channel == Channel::Counter)
+    );
+    assert_eq!(both.len(), 4, "indexes 1, 2, 4 and 5");
     // Another ward's queue is its own.
     let other = store.find_unit(OTHER_WARD, jiff::civil::date(2026, 3, 9)).await.unwrap().unwrap().id;
-    assert!(
-        store
-            .queue(&QueueQuery { unit_id: other, status: Status::InProgress, after: None, limit: 50 })
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.queue(&QueueQuery::new(other, Status::InProgress, 50)).await.unwrap().is_empty());
 }
 
 /// The board's totals per unit and per field equal the per-unit period sums.

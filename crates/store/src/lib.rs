@@ -140,9 +140,63 @@ pub struct QueueQuery {
     pub after: Option<(i64, String)>,
     /// Page size.
     pub limit: i64,
+    /// Only this procedure (code).
+    pub procedure: Option<String>,
+    /// Only dossiers that came through this channel.
+    pub channel: Option<domain::dossier::Channel>,
+    /// Only dossiers due at or before this instant in microseconds (appointment-ordered statuses:
+    /// a bound on the index range, as cheap as no filter).
+    pub due_by: Option<i64>,
+}
+
+/// A value bound to a [`QueueQuery::statement`] placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(String),
 }
 
 impl QueueQuery {
+    /// The first page of a unit's queue in one status, unfiltered.
+    pub fn new(unit_id: i64, status: domain::dossier::Status, limit: i64) -> QueueQuery {
+        QueueQuery { unit_id, status, after: None, limit, procedure: None, channel: None, due_by: None }
+    }
+
+    /// The SELECT of this page (portable SQL with `$n` placeholders, for both backends) and its
+    /// values in placeholder order. Every fragment is a constant; input only ever goes to a
+    /// placeholder. The page is one range of the `(current_unit_id, status, appointment |
+    /// submitted_at, code)` index; the procedure and channel filters are checked on the rows of
+    /// that range, so their cost is bounded by the unit's open queue in that status, never by
+    /// the table.
+    pub fn statement(&self) -> (String, Vec<SqlValue>) {
+        let order = if QueueQuery::by_submission(self.status) { "submitted_at" } else { "appointment" };
+        let mut sql = String::from(
+            "SELECT unit_id, current_unit_id, state FROM dossiers WHERE current_unit_id = $1 AND status = $2",
+        );
+        let mut values = vec![SqlValue::Int(self.unit_id), SqlValue::Text(self.status.as_str().to_owned())];
+        let mut push = |sql: &mut String, fragment: &str, value: SqlValue| {
+            values.push(value);
+            sql.push_str(&fragment.replace('?', &format!("${}", values.len())));
+        };
+        if let Some((instant, code)) = &self.after {
+            push(&mut sql, &format!(" AND ({order}, code) > (?"), SqlValue::Int(*instant));
+            push(&mut sql, ", ?)", SqlValue::Text(code.clone()));
+        }
+        if let Some(due_by) = self.due_by.filter(|_| order == "appointment") {
+            push(&mut sql, " AND appointment <= ?", SqlValue::Int(due_by));
+        }
+        if let Some(procedure) = &self.procedure {
+            push(&mut sql, " AND procedure = ?", SqlValue::Text(procedure.clone()));
+        }
+        if let Some(channel) = self.channel {
+            push(&mut sql, " AND channel = ?", SqlValue::Text(channel.as_str().to_owned()));
+        }
+        push(&mut sql, &format!(" ORDER BY {order}, code LIMIT ?"), SqlValue::Int(self.limit));
+        (sql, values)
+    }
+
     /// Whether the queue is ordered by submission (awaiting intake) rather than by appointment.
     pub fn by_submission(status: domain::dossier::Status) -> bool {
         matches!(status, domain::dossier::Status::Submitted | domain::dossier::Status::IntakeSupplementRequested)
@@ -264,30 +318,66 @@ pub fn monthly_of(daily: &BTreeMap<DayKey, [i64; 9]>) -> BTreeMap<MonthKey, [i64
     monthly
 }
 
-/// Whole months (first, last) and day ranges (first, last) of a period.
-pub type SplitPeriod = (Option<(i32, i32)>, Vec<(i32, i32)>);
+/// A piece of a period to sum: a range of whole months from the monthly roll-up or a range of
+/// days from the daily table, added or subtracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodPart {
+    /// Months (`stat_monthly.month`) rather than days (`stat_daily.day`).
+    pub monthly: bool,
+    /// First month or day number.
+    pub first: i32,
+    /// Last month or day number (inclusive).
+    pub last: i32,
+    /// Subtracted rather than added.
+    pub subtract: bool,
+}
 
-/// How a period splits for summing: whole months `[first, last]` from the monthly roll-up, and
-/// the days before and after them from the daily table (`None` when the period holds no whole
-/// month: then all of it is days).
-pub fn split_period(from: i32, to: i32) -> SplitPeriod {
-    let first_month =
-        if first_day_of_month(month_of_day(from)) == from { month_of_day(from) } else { month_of_day(from) + 1 };
-    let last_month =
-        if first_day_of_month(month_of_day(to) + 1) - 1 == to { month_of_day(to) } else { month_of_day(to) - 1 };
-    if first_month > last_month {
-        return (None, vec![(from, to)]);
+impl PeriodPart {
+    fn months(first: i32, last: i32) -> PeriodPart {
+        PeriodPart { monthly: true, first, last, subtract: false }
     }
+
+    fn days(first: i32, last: i32, subtract: bool) -> PeriodPart {
+        PeriodPart { monthly: false, first, last, subtract }
+    }
+}
+
+/// How a period splits for summing, reading as few daily rows as possible: whole months come
+/// from the monthly roll-up; a month the period covers only in part is either its days inside
+/// the period, or the whole month minus its days outside, whichever reads fewer days (so a
+/// period ending today, the usual case, reads the month's row and no day: the days after today
+/// hold nothing yet). At most one month range and four day ranges; empty when `from > to`.
+pub fn split_period(from: i32, to: i32) -> Vec<PeriodPart> {
+    if from > to {
+        return Vec::new();
+    }
+    let (first_month, last_month) = (month_of_day(from), month_of_day(to));
+    let mut months: Option<(i32, i32)> = None;
     let mut days = Vec::new();
-    let months_start = first_day_of_month(first_month);
-    let months_end = first_day_of_month(last_month + 1) - 1;
-    if from < months_start {
-        days.push((from, months_start - 1));
+    for month in first_month..=last_month {
+        let (start, end) = (first_day_of_month(month), first_day_of_month(month + 1) - 1);
+        let (inside_first, inside_last) = (from.max(start), to.min(end));
+        let inside = inside_last - inside_first + 1;
+        let outside = (end - start + 1) - inside;
+        if outside > 0 && inside <= outside {
+            days.push(PeriodPart::days(inside_first, inside_last, false));
+            continue;
+        }
+        months = Some(months.map_or((month, month), |(first, _)| (first, month)));
+        if start < inside_first {
+            days.push(PeriodPart::days(start, inside_first - 1, true));
+        }
+        if inside_last < end {
+            days.push(PeriodPart::days(inside_last + 1, end, true));
+        }
     }
-    if months_end < to {
-        days.push((months_end + 1, to));
-    }
-    (Some((first_month, last_month)), days)
+    months.map(|(first, last)| PeriodPart::months(first, last)).into_iter().chain(days).collect()
+}
+
+/// The totals with something in them, in key order (a key whose period parts cancel out, such
+/// as a unit whose only dossiers fall on a subtracted day, is left out as if it had no row).
+pub fn nonzero_totals<K>(totals: BTreeMap<K, [i64; 9]>) -> Vec<(K, [i64; 9])> {
+    totals.into_iter().filter(|(_, counters)| counters.iter().any(|counter| *counter != 0)).collect()
 }
 
 /// The daily counters' column names, in the order of [`Aggregates::daily`]'s arrays.
@@ -571,18 +661,69 @@ mod tests {
         assert_eq!(month_of_day(day(2026, 12, 31)), 2026 * 12 + 11);
         assert_eq!(first_day_of_month(2026 * 12 + 1), day(2026, 2, 1));
         assert_eq!(first_day_of_month(2026 * 12 + 12), day(2027, 1, 1));
-        // Inside one month: all days.
-        assert_eq!(split_period(day(2026, 3, 5), day(2026, 3, 20)), (None, vec![(day(2026, 3, 5), day(2026, 3, 20))]));
-        // Year to date: January..October whole, November's days.
+        let months = |first, last| PeriodPart::months(first, last);
+        let days = |first, last, subtract| PeriodPart::days(first, last, subtract);
+        // Less than half a month: its days.
+        assert_eq!(
+            split_period(day(2026, 3, 5), day(2026, 3, 14)),
+            vec![days(day(2026, 3, 5), day(2026, 3, 14), false)]
+        );
+        // More than half: the month minus the days around.
+        assert_eq!(
+            split_period(day(2026, 3, 5), day(2026, 3, 20)),
+            vec![
+                months(2026 * 12 + 2, 2026 * 12 + 2),
+                days(day(2026, 3, 1), day(2026, 3, 4), true),
+                days(day(2026, 3, 21), day(2026, 3, 31), true)
+            ]
+        );
+        // Year to date on 29 November: eleven months minus 30 November.
         assert_eq!(
             split_period(day(2026, 1, 1), day(2026, 11, 29)),
-            (Some((2026 * 12, 2026 * 12 + 9)), vec![(day(2026, 11, 1), day(2026, 11, 29))])
+            vec![months(2026 * 12, 2026 * 12 + 10), days(day(2026, 11, 30), day(2026, 11, 30), true)]
         );
         // Ragged on both ends.
         assert_eq!(
             split_period(day(2025, 12, 15), day(2026, 3, 31)),
-            (Some((2026 * 12, 2026 * 12 + 2)), vec![(day(2025, 12, 15), day(2025, 12, 31))])
+            vec![months(2025 * 12 + 11, 2026 * 12 + 2), days(day(2025, 12, 1), day(2025, 12, 14), true)]
         );
-        assert_eq!(split_period(day(2026, 2, 2), day(2026, 3, 1)), (None, vec![(day(2026, 2, 2), day(2026, 3, 1))]));
+        assert_eq!(
+            split_period(day(2026, 2, 2), day(2026, 3, 1)),
+            vec![
+                months(2026 * 12 + 1, 2026 * 12 + 1),
+                days(day(2026, 2, 1), day(2026, 2, 1), true),
+                days(day(2026, 3, 1), day(2026, 3, 1), false)
+            ]
+        );
+        assert!(split_period(day(2026, 3, 2), day(2026, 3, 1)).is_empty());
+    }
+
+    /// Every day of a period is counted once and every other day not at all, for any period.
+    #[test]
+    fn split_period_counts_each_day_once() {
+        let origin = day_number(jiff::civil::date(2023, 11, 20));
+        let mut seed = 0x2545_f491_u64;
+        for _ in 0..3_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let from = origin + (seed % 500) as i32;
+            let to = from + ((seed >> 20) % 420) as i32;
+            let mut count = std::collections::HashMap::<i32, i32>::new();
+            for part in split_period(from, to) {
+                let sign = if part.subtract { -1 } else { 1 };
+                let range = if part.monthly {
+                    first_day_of_month(part.first)..=first_day_of_month(part.last + 1) - 1
+                } else {
+                    part.first..=part.last
+                };
+                for day in range {
+                    *count.entry(day).or_default() += sign;
+                }
+            }
+            for (day, n) in count {
+                assert_eq!(n, i32::from((from..=to).contains(&day)), "day {day} of {from}..={to}");
+            }
+        }
     }
 }

@@ -238,6 +238,20 @@ impl Service {
         if units.iter().any(|unit| actor.may(&tree, action, *unit)) { Ok(()) } else { Err(denied(actor, action, what)) }
     }
 
+    /// Whether `actor` may make `transition` on `dossier`: the rule the write itself checks
+    /// inside its transaction, asked beforehand so that pages offer only what would be accepted.
+    pub async fn may_transition(
+        &self,
+        actor: &Actor,
+        dossier: &StoredDossier,
+        transition: &Transition,
+    ) -> StoreResult<bool> {
+        let (action, at_receiving_unit) = action_of(transition);
+        let unit = if at_receiving_unit { dossier.unit_id } else { dossier.current_unit_id };
+        let tree = self.unit_tree(&[unit]).await?;
+        Ok(actor.may(&tree, action, unit))
+    }
+
     /// The deadline engine of a receiving unit.
     pub fn engine_for(&self, unit_code: &str) -> &WorkingTime {
         self.unit_engines.get(unit_code).map(Arc::as_ref).unwrap_or(&self.engine)

@@ -252,7 +252,26 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(close_after_unread_body))
         .with_state(state)
+}
+
+/// A request refused before its body was read (no session, no permission, wrong media type, too
+/// large, too many requests) leaves the body unread, and the server then closes the connection;
+/// a client that had already put it back in its pool would send its next request into a closed
+/// socket. Saying `Connection: close` on such answers tells the client not to reuse it.
+async fn close_after_unread_body(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header;
+    let has_body = request.headers().get(header::CONTENT_LENGTH).is_some_and(|length| length != "0")
+        || request.headers().contains_key(header::TRANSFER_ENCODING);
+    let mut response = next.run(request).await;
+    if has_body && response.status().is_client_error() {
+        response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Serves until `shutdown` completes.

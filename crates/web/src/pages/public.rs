@@ -911,6 +911,9 @@ pub struct SubmittedPage {
     secret: String,
     procedure: String,
     unit: String,
+    submitted: String,
+    /// The latest appointment if the desk accepts within its working day.
+    appointment: String,
     lookup_url: String,
     qr_svg: String,
 }
@@ -1116,12 +1119,18 @@ pub async fn submit(
         .map_err(|error| PageError::internal(lang, &error))?;
     let unit =
         state.service.store().unit_by_id(dossier.unit_id).await.map_err(|error| PageError::internal(lang, &error))?;
+    let engine = state.service.engine_for(dossier.state.receiving_unit.as_str());
+    let appointment = domain::dossier::latest_appointment(engine, procedure.time_limit, dossier.state.submitted_at)
+        .map(local_time)
+        .unwrap_or_default();
     let page = SubmittedPage {
         chrome: Chrome::new(lang, "/thu-tuc", &here(&uri)),
         code: dossier.state.code.clone(),
         secret,
         procedure: procedure.name,
         unit: unit.map(|unit| unit.name).unwrap_or_default(),
+        submitted: local_time(dossier.state.submitted_at),
+        appointment,
         lookup_url,
         qr_svg,
     };

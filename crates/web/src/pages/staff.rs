@@ -203,6 +203,49 @@ pub struct QueueParams {
     /// Keyset: `<micros>_<code>` of the last row of the previous page.
     #[serde(default)]
     sau: String,
+    /// Only this procedure (code).
+    #[serde(default, rename = "thu-tuc")]
+    procedure: String,
+    /// Only this channel (`counter`, `post`, `online`, `national_portal`).
+    #[serde(default, rename = "kenh")]
+    channel: String,
+    /// `qua-han` (overdue) or `1-ngay` (due within one working day).
+    #[serde(default, rename = "han")]
+    due: String,
+    /// A dossier code to open.
+    #[serde(default, rename = "ma")]
+    code: String,
+}
+
+impl QueueParams {
+    /// The filters as query parameters (for the tabs and the next page).
+    fn filters(&self) -> String {
+        let mut query = String::new();
+        for (name, value) in [("thu-tuc", &self.procedure), ("kenh", &self.channel), ("han", &self.due)] {
+            if !value.is_empty() {
+                query.push_str(&format!("&{name}={}", urlencoding(value)));
+            }
+        }
+        query
+    }
+}
+
+/// Percent-encodes a query value.
+fn urlencoding(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)]).unwrap_or_default().trim_start_matches('=').to_owned()
+}
+
+/// An option of a filter's select.
+pub struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+impl Choice {
+    fn new(value: &str, label: &str, chosen: &str) -> Choice {
+        Choice { value: value.to_owned(), label: label.to_owned(), selected: value == chosen }
+    }
 }
 
 /// A status tab.
@@ -232,14 +275,27 @@ pub struct QueuePage {
     officer: String,
     csrf: String,
     units: Vec<(String, String, bool)>,
+    unit_code: String,
     unit_name: String,
+    status: &'static str,
     tabs: Vec<Tab>,
+    procedures: Vec<Choice>,
+    channels: Vec<Choice>,
+    dues: Vec<Choice>,
+    filtered: bool,
+    clear_href: String,
     rows: Vec<QueueRow>,
     next: Option<String>,
+    message: Option<String>,
 }
 
-const QUEUE_STATUSES: [Status; 4] =
-    [Status::Submitted, Status::InProgress, Status::SupplementRequested, Status::Decided];
+const QUEUE_STATUSES: [Status; 5] = [
+    Status::Submitted,
+    Status::IntakeSupplementRequested,
+    Status::InProgress,
+    Status::SupplementRequested,
+    Status::Decided,
+];
 const PAGE_SIZE: i64 = 50;
 
 /// Office time as people say it: `2 ngày 3 giờ`, `45 phút`, negative when overdue.
@@ -269,6 +325,14 @@ pub async fn queue(
     let t = lang.texts();
     let store = state.service.store();
     let now = state.clock.now();
+    let code = params.code.trim().to_uppercase();
+    let mut message = None;
+    if !code.is_empty() {
+        if code.len() <= 40 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Ok(Redirect::to(&format!("{}/can-bo/ho-so/{code}", lang.prefix())).into_response());
+        }
+        message = Some(t.get("staff.bad_code").to_owned());
+    }
     let mut units = Vec::new();
     for grant in &officer.actor.grants {
         if let Some(unit) = store.unit_by_id(grant.unit_id).await.map_err(|e| store_error(lang, e))?
@@ -293,13 +357,33 @@ pub async fn queue(
         QUEUE_STATUSES.into_iter().find(|status| status.as_str() == params.status).unwrap_or(Status::InProgress);
     let after =
         params.sau.split_once('_').and_then(|(micros, code)| Some((micros.parse::<i64>().ok()?, code.to_owned())));
-    let query = QueueQuery { unit_id: unit.id, status, after, limit: PAGE_SIZE };
-    let page = store.queue(&query).await.map_err(|e| store_error(lang, e))?;
     let engine = state.service.engine_for(&unit.code);
     let day_seconds = engine.day_seconds();
+    let in_force = store.list_procedures(domain::dossier::local_day(now)).await.map_err(|e| store_error(lang, e))?;
+    let procedure = in_force.iter().find(|p| p.code.as_str() == params.procedure).map(|p| p.code.to_string());
+    let channel = Channel::parse(&params.channel);
+    let due_by = match params.due.as_str() {
+        "qua-han" => Some(store::micros(now) - 1),
+        "1-ngay" => engine.add_office_seconds(now, day_seconds).ok().map(store::micros),
+        _ => None,
+    };
+    let query = QueueQuery {
+        after,
+        procedure: procedure.clone(),
+        channel,
+        due_by,
+        ..QueueQuery::new(unit.id, status, PAGE_SIZE)
+    };
+    let page = store.queue(&query).await.map_err(|e| store_error(lang, e))?;
+    let filters = params.filters();
     let next = (page.len() as i64 == PAGE_SIZE).then(|| page.last()).flatten().map(|last| {
         let (micros, code) = query.key_of(last);
-        format!("{}/can-bo?don-vi={}&trang-thai={}&sau={micros}_{code}", lang.prefix(), unit.code, status.as_str())
+        format!(
+            "{}/can-bo?don-vi={}&trang-thai={}{filters}&sau={micros}_{code}",
+            lang.prefix(),
+            unit.code,
+            status.as_str()
+        )
     });
     let mut names = std::collections::HashMap::new();
     let mut rows = Vec::with_capacity(page.len());
@@ -332,7 +416,7 @@ pub async fn queue(
     let tabs = QUEUE_STATUSES
         .into_iter()
         .map(|tab| Tab {
-            href: format!("{}/can-bo?don-vi={}&trang-thai={}", lang.prefix(), unit.code, tab.as_str()),
+            href: format!("{}/can-bo?don-vi={}&trang-thai={}{filters}", lang.prefix(), unit.code, tab.as_str()),
             label: t.text(&format!("status.{}", tab.as_str())),
             current: tab == status,
         })
@@ -342,10 +426,29 @@ pub async fn queue(
         officer: officer.display_name.clone(),
         csrf: officer.csrf.clone(),
         units,
+        unit_code: unit.code.clone(),
         unit_name,
+        status: status.as_str(),
         tabs,
+        procedures: {
+            let mut list: Vec<Choice> =
+                in_force.iter().map(|p| Choice::new(p.code.as_str(), &p.name, &params.procedure)).collect();
+            list.sort_by_key(|choice| domain::search::fold(&choice.label));
+            list
+        },
+        channels: ["counter", "post", "online", "national_portal"]
+            .into_iter()
+            .map(|value| Choice::new(value, t.get(&format!("channel.{value}")), &params.channel))
+            .collect(),
+        dues: [("qua-han", "staff.overdue"), ("1-ngay", "staff.due_within_day")]
+            .into_iter()
+            .map(|(value, key)| Choice::new(value, t.get(key), &params.due))
+            .collect(),
+        filtered: procedure.is_some() || channel.is_some() || due_by.is_some(),
+        clear_href: format!("{}/can-bo?don-vi={}&trang-thai={}", lang.prefix(), unit.code, status.as_str()),
         rows,
         next,
+        message,
     };
     Ok(render(&page))
 }
@@ -353,18 +456,26 @@ pub async fn queue(
 // ---------------------------------------------------------------------------------------------
 // Dossier
 
-/// A line of the control sheet (phiếu kiểm soát): who did what, when.
+/// A line of the control sheet (phiếu kiểm soát, form 02 of Decree 61/2018): who did what, when,
+/// and for a step with a time budget, a transfer or the decision, its due time and whether it
+/// was early, on time or late.
 pub struct SheetLine {
     label: String,
+    detail: String,
     actor: String,
     at: String,
+    due: String,
+    result: &'static str,
+    result_label: String,
 }
 
-/// An action button.
+/// An action the officer's roles allow in the dossier's status.
 pub struct ActionButton {
     action: &'static str,
     label: String,
     primary: bool,
+    /// A text the action needs: (`items` or `reason`, its label); one item per line for items.
+    field: Option<(&'static str, String)>,
 }
 
 /// The dossier page.
@@ -387,19 +498,147 @@ pub struct DossierPage {
     message: Option<String>,
 }
 
-fn buttons(status: Status, t: &'static super::Texts) -> Vec<ActionButton> {
-    let button = |action: &'static str, primary: bool| ActionButton {
-        action,
-        label: t.text(&format!("action.{action}")),
-        primary,
-    };
+/// What an action form sends: its name, the transition checked for permission, whether it is
+/// the status's main action, and the text it needs.
+type Candidate = (&'static str, Transition, bool, Option<&'static str>);
+
+/// The actions of a status.
+fn candidate_actions(status: Status) -> Vec<Candidate> {
+    let reason = || Transition::Withdraw { reason: String::new() };
     match status {
-        Status::Submitted => vec![button("accept", true)],
-        Status::InProgress => vec![button("complete_step", true), button("decide", false)],
-        Status::SupplementRequested => vec![button("receive_supplement", true)],
-        Status::Decided => vec![button("return_result", true)],
+        Status::Submitted => vec![
+            ("accept", Transition::Accept, true, None),
+            ("request_intake_supplement", Transition::RequestIntakeSupplement { items: vec![] }, false, Some("items")),
+            ("refuse_intake", Transition::RefuseIntake { reason: String::new() }, false, Some("reason")),
+        ],
+        Status::IntakeSupplementRequested => vec![
+            ("complete_intake_supplement", Transition::CompleteIntakeSupplement, true, None),
+            ("refuse_intake", Transition::RefuseIntake { reason: String::new() }, false, Some("reason")),
+            ("withdraw", reason(), false, Some("reason")),
+        ],
+        Status::InProgress => vec![
+            ("complete_step", Transition::CompleteStep, true, None),
+            ("decide", Transition::Decide { outcome: Outcome::Approved, reason: None }, false, None),
+            ("request_supplement", Transition::RequestSupplement { items: vec![] }, false, Some("items")),
+            ("refuse", Transition::Decide { outcome: Outcome::Refused, reason: None }, false, Some("reason")),
+            ("withdraw", reason(), false, Some("reason")),
+        ],
+        Status::SupplementRequested => vec![
+            ("receive_supplement", Transition::ReceiveSupplement, true, None),
+            ("withdraw", reason(), false, Some("reason")),
+        ],
+        Status::Decided => vec![("return_result", Transition::ReturnResult, true, None)],
         _ => Vec::new(),
     }
+}
+
+/// An instant in an event's payload.
+fn payload_instant(event: &domain::dossier::Event, name: &str) -> Option<jiff::Timestamp> {
+    event.payload.get(name).and_then(|value| serde_json::from_value(value.clone()).ok())
+}
+
+/// A text in an event's payload.
+fn payload_text(event: &domain::dossier::Event, name: &str) -> String {
+    event.payload.get(name).and_then(|value| value.as_str()).unwrap_or_default().to_owned()
+}
+
+/// A flag in an event's payload.
+fn payload_flag(event: &domain::dossier::Event, name: &str) -> bool {
+    event.payload.get(name).and_then(serde_json::Value::as_bool) == Some(true)
+}
+
+/// The control sheet: the events in order; each workflow step judged against its budget from
+/// when it started (the state folded up to it), a transfer against the same-day hand-over rule,
+/// the decision against the legal due time, a late acceptance or supplement notice flagged.
+fn control_sheet(
+    t: &'static super::Texts,
+    events: &[domain::dossier::Event],
+    engine: &calendar::WorkingTime,
+    units: &std::collections::HashMap<String, String>,
+) -> Vec<SheetLine> {
+    use domain::dossier::CompletionKind;
+    let mut state: Option<domain::dossier::DossierState> = None;
+    let mut lines = Vec::with_capacity(events.len());
+    let unit_name = |event: &domain::dossier::Event, name: &str| {
+        let code = payload_text(event, name);
+        units.get(&code).cloned().unwrap_or(code)
+    };
+    for event in events {
+        let mut line = SheetLine {
+            label: t.get(&format!("event.{}", event.kind)).to_owned(),
+            detail: String::new(),
+            actor: event.actor.clone(),
+            at: local_time(event.at),
+            due: String::new(),
+            result: "",
+            result_label: String::new(),
+        };
+        let mut due = None;
+        let mut result = None;
+        match event.kind.as_str() {
+            "accepted" => {
+                due = payload_instant(event, "appointment");
+                if payload_flag(event, "accepted_late") {
+                    result = Some(CompletionKind::Late);
+                    line.detail = t.get("sheet.accepted_late").to_owned();
+                }
+            }
+            "step_completed" => {
+                line.detail = payload_text(event, "step_name");
+                let budget = event.payload.get("budget_seconds").and_then(serde_json::Value::as_i64).unwrap_or(0);
+                if let Some(started) = state.as_ref().and_then(|s| s.step_started_at)
+                    && budget > 0
+                    && let Ok(step_due) = engine.add_office_seconds(started, budget)
+                {
+                    due = Some(step_due);
+                    result = Some(CompletionKind::from(engine.classify_finished(step_due, event.at)));
+                }
+            }
+            "transferred" => {
+                line.detail = format!("{} → {}", unit_name(event, "from_unit"), unit_name(event, "to_unit"));
+                due = payload_instant(event, "transfer_due");
+                if due.is_some() {
+                    result =
+                        Some(if payload_flag(event, "late") { CompletionKind::Late } else { CompletionKind::OnTime });
+                }
+            }
+            "decided" => {
+                let approved = payload_text(event, "outcome") == "approved";
+                line.detail = t.get(if approved { "sheet.approved" } else { "sheet.refused" }).to_owned();
+                due = state.as_ref().and_then(|s| s.legal_due);
+                result = event.payload.get("completion").and_then(|v| serde_json::from_value(v.clone()).ok());
+            }
+            "intake_supplement_requested" | "supplement_requested" => {
+                let items: Vec<String> =
+                    event.payload.get("items").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
+                line.detail = items.join("; ");
+                if payload_flag(event, "notice_late") {
+                    result = Some(CompletionKind::Late);
+                    line.detail.push_str(&format!(" ({})", t.get("sheet.notice_late")));
+                }
+            }
+            "supplement_received" => due = payload_instant(event, "appointment"),
+            "apologized" => {
+                due = payload_instant(event, "appointment");
+                line.detail = payload_text(event, "reason");
+            }
+            "refused_at_intake" | "withdrawn" => line.detail = payload_text(event, "reason"),
+            _ => {}
+        }
+        line.due = due.map(local_time).unwrap_or_default();
+        if let Some(kind) = result {
+            let (class, key) = match kind {
+                CompletionKind::Early => ("early", "sheet.early"),
+                CompletionKind::OnTime => ("on_time", "sheet.on_time"),
+                CompletionKind::Late => ("late", "sheet.late"),
+            };
+            line.result = class;
+            line.result_label = t.get(key).to_owned();
+        }
+        lines.push(line);
+        state = domain::dossier::fold(state.as_ref(), event).ok();
+    }
+    lines
 }
 
 async fn dossier_page(
@@ -416,16 +655,11 @@ async fn dossier_page(
         .dossier_for_staff(code, &officer.actor, state.clock.now())
         .await
         .map_err(|e| store_error(lang, e))?;
+    let store = state.service.store();
     let day = domain::dossier::local_day(record.dossier.state.submitted_at);
-    let procedure = state
-        .service
-        .store()
-        .procedure_on(record.dossier.state.procedure.as_str(), day)
-        .await
-        .map_err(|e| store_error(lang, e))?;
-    let files = state
-        .service
-        .store()
+    let procedure =
+        store.procedure_on(record.dossier.state.procedure.as_str(), day).await.map_err(|e| store_error(lang, e))?;
+    let files = store
         .documents(code)
         .await
         .map_err(|e| store_error(lang, e))?
@@ -448,6 +682,39 @@ async fn dossier_page(
             fields.push((key, value.clone()));
         }
     }
+    let mut actions = Vec::new();
+    for (action, transition, primary, field) in candidate_actions(record.dossier.state.status) {
+        let allowed = state
+            .service
+            .may_transition(&officer.actor, &record.dossier, &transition)
+            .await
+            .map_err(|e| store_error(lang, e))?;
+        if allowed {
+            actions.push(ActionButton {
+                action,
+                label: t.text(&format!("action.{action}")),
+                primary,
+                field: field.map(|name| (name, t.text(&format!("action.{action}.{name}")))),
+            });
+        }
+    }
+    let mut units = std::collections::HashMap::new();
+    for event in record.events.iter().filter(|event| event.kind == "transferred") {
+        for key in ["from_unit", "to_unit"] {
+            let unit_code = payload_text(event, key);
+            if units.contains_key(&unit_code) {
+                continue;
+            }
+            let found = store
+                .find_unit(&unit_code, domain::dossier::local_day(event.at))
+                .await
+                .map_err(|e| store_error(lang, e))?;
+            if let Some(unit) = found {
+                units.insert(unit_code, unit.name);
+            }
+        }
+    }
+    let engine = state.service.engine_for(record.dossier.state.receiving_unit.as_str());
     Ok(DossierPage {
         chrome: Chrome::new(lang, "/can-bo", &here(uri)),
         officer: officer.display_name.clone(),
@@ -460,16 +727,8 @@ async fn dossier_page(
         applicant: fields,
         documents: procedure.map(|p| p.documents).unwrap_or_default(),
         files,
-        sheet: record
-            .events
-            .iter()
-            .map(|event| SheetLine {
-                label: t.get(&format!("event.{}", event.kind)).to_owned(),
-                actor: event.actor.clone(),
-                at: local_time(event.at),
-            })
-            .collect(),
-        actions: buttons(record.dossier.state.status, t),
+        sheet: control_sheet(t, &record.events, engine, &units),
+        actions,
         message,
     })
 }
@@ -529,6 +788,12 @@ pub struct ActionForm {
     csrf: String,
     action: String,
     version: i64,
+    /// The missing items, one per line (supplement requests).
+    #[serde(default)]
+    items: String,
+    /// The reason (refusals, withdrawal).
+    #[serde(default)]
+    reason: String,
 }
 
 /// `POST /can-bo/ho-so/{code}`: one transition, against the version the officer saw.
@@ -541,12 +806,20 @@ pub async fn act(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     officer.check_csrf(lang, &form.csrf)?;
+    let items = || form.items.lines().map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect();
+    let reason = form.reason.trim().to_owned();
     let transition = match form.action.as_str() {
         "accept" => Transition::Accept,
+        "request_intake_supplement" => Transition::RequestIntakeSupplement { items: items() },
+        "complete_intake_supplement" => Transition::CompleteIntakeSupplement,
+        "refuse_intake" => Transition::RefuseIntake { reason },
         "complete_step" => Transition::CompleteStep,
+        "request_supplement" => Transition::RequestSupplement { items: items() },
         "receive_supplement" => Transition::ReceiveSupplement,
         "decide" => Transition::Decide { outcome: Outcome::Approved, reason: None },
+        "refuse" => Transition::Decide { outcome: Outcome::Refused, reason: Some(reason) },
         "return_result" => Transition::ReturnResult,
+        "withdraw" => Transition::Withdraw { reason },
         _ => return Err(PageError::not_found(lang, lang.texts().get("error.not_found"))),
     };
     let now = state.clock.now();
@@ -888,7 +1161,7 @@ pub async fn leader(
     // Dossiers in progress due within one working day (or overdue), from each unit's queue.
     let mut due_soon = Vec::new();
     for unit in &units {
-        let query = QueueQuery { unit_id: unit.id, status: Status::InProgress, after: None, limit: 20 };
+        let query = QueueQuery::new(unit.id, Status::InProgress, 20);
         let engine = state.service.engine_for(&unit.code);
         for dossier in store.queue(&query).await.map_err(|e| store_error(lang, e))? {
             let Some(due) = dossier.state.appointment else { continue };
