@@ -73,7 +73,9 @@ impl SqliteStore {
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<SqliteRow>> {
         let mut transaction = self.reader.begin().await.map_err(database)?;
         let mut rows = Vec::new();
-        for part in store::split_period(day_number(from), day_number(to)) {
+        // Today only steers which days are read (the days after it hold nothing yet).
+        let today = day_number(domain::dossier::local_day(jiff::Timestamp::now()));
+        for part in store::split_period(day_number(from), day_number(to), today) {
             let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_daily", "day") };
             let sql = format!(
                 "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",

@@ -344,10 +344,12 @@ impl PeriodPart {
 
 /// How a period splits for summing, reading as few daily rows as possible: whole months come
 /// from the monthly roll-up; a month the period covers only in part is either its days inside
-/// the period, or the whole month minus its days outside, whichever reads fewer days (so a
-/// period ending today, the usual case, reads the month's row and no day: the days after today
-/// hold nothing yet). At most one month range and four day ranges; empty when `from > to`.
-pub fn split_period(from: i32, to: i32) -> Vec<PeriodPart> {
+/// the period, or the whole month minus its days outside, whichever reads fewer days that can
+/// hold data — days after `today` hold none yet, so a period ending today, the usual case, reads
+/// the month's row and subtracts empty days. `today` only steers that choice: the parts always
+/// add up to the period exactly. At most one month range and four day ranges; empty when
+/// `from > to`.
+pub fn split_period(from: i32, to: i32, today: i32) -> Vec<PeriodPart> {
     if from > to {
         return Vec::new();
     }
@@ -357,9 +359,12 @@ pub fn split_period(from: i32, to: i32) -> Vec<PeriodPart> {
     for month in first_month..=last_month {
         let (start, end) = (first_day_of_month(month), first_day_of_month(month + 1) - 1);
         let (inside_first, inside_last) = (from.max(start), to.min(end));
-        let inside = inside_last - inside_first + 1;
-        let outside = (end - start + 1) - inside;
-        if outside > 0 && inside <= outside {
+        // Days that may hold rows: up to today.
+        let live = |first: i32, last: i32| (last.min(today) - first + 1).max(0);
+        let inside = live(inside_first, inside_last);
+        let outside = live(start, inside_first - 1) + live(inside_last + 1, end);
+        let whole = inside_first == start && inside_last == end;
+        if !whole && inside <= outside {
             days.push(PeriodPart::days(inside_first, inside_last, false));
             continue;
         }
@@ -661,16 +666,17 @@ mod tests {
         assert_eq!(month_of_day(day(2026, 12, 31)), 2026 * 12 + 11);
         assert_eq!(first_day_of_month(2026 * 12 + 1), day(2026, 2, 1));
         assert_eq!(first_day_of_month(2026 * 12 + 12), day(2027, 1, 1));
+        const FAR: i32 = i32::MAX;
         let months = |first, last| PeriodPart::months(first, last);
         let days = |first, last, subtract| PeriodPart::days(first, last, subtract);
         // Less than half a month: its days.
         assert_eq!(
-            split_period(day(2026, 3, 5), day(2026, 3, 14)),
+            split_period(day(2026, 3, 5), day(2026, 3, 14), FAR),
             vec![days(day(2026, 3, 5), day(2026, 3, 14), false)]
         );
         // More than half: the month minus the days around.
         assert_eq!(
-            split_period(day(2026, 3, 5), day(2026, 3, 20)),
+            split_period(day(2026, 3, 5), day(2026, 3, 20), FAR),
             vec![
                 months(2026 * 12 + 2, 2026 * 12 + 2),
                 days(day(2026, 3, 1), day(2026, 3, 4), true),
@@ -679,23 +685,29 @@ mod tests {
         );
         // Year to date on 29 November: eleven months minus 30 November.
         assert_eq!(
-            split_period(day(2026, 1, 1), day(2026, 11, 29)),
+            split_period(day(2026, 1, 1), day(2026, 11, 29), FAR),
             vec![months(2026 * 12, 2026 * 12 + 10), days(day(2026, 11, 30), day(2026, 11, 30), true)]
         );
         // Ragged on both ends.
         assert_eq!(
-            split_period(day(2025, 12, 15), day(2026, 3, 31)),
+            split_period(day(2025, 12, 15), day(2026, 3, 31), FAR),
             vec![months(2025 * 12 + 11, 2026 * 12 + 2), days(day(2025, 12, 1), day(2025, 12, 14), true)]
         );
         assert_eq!(
-            split_period(day(2026, 2, 2), day(2026, 3, 1)),
+            split_period(day(2026, 2, 2), day(2026, 3, 1), FAR),
             vec![
                 months(2026 * 12 + 1, 2026 * 12 + 1),
                 days(day(2026, 2, 1), day(2026, 2, 1), true),
                 days(day(2026, 3, 1), day(2026, 3, 1), false)
             ]
         );
-        assert!(split_period(day(2026, 3, 2), day(2026, 3, 1)).is_empty());
+        assert!(split_period(day(2026, 3, 2), day(2026, 3, 1), FAR).is_empty());
+        // Year to date on 10 November when today is 10 November: the month minus the empty
+        // days after today, not ten days of rows.
+        assert_eq!(
+            split_period(day(2026, 1, 1), day(2026, 11, 10), day(2026, 11, 10)),
+            vec![months(2026 * 12, 2026 * 12 + 10), days(day(2026, 11, 11), day(2026, 11, 30), true)]
+        );
     }
 
     /// Every day of a period is counted once and every other day not at all, for any period.
@@ -709,8 +721,9 @@ mod tests {
             seed ^= seed << 17;
             let from = origin + (seed % 500) as i32;
             let to = from + ((seed >> 20) % 420) as i32;
+            let today = origin + ((seed >> 40) % 900) as i32;
             let mut count = std::collections::HashMap::<i32, i32>::new();
-            for part in split_period(from, to) {
+            for part in split_period(from, to, today) {
                 let sign = if part.subtract { -1 } else { 1 };
                 let range = if part.monthly {
                     first_day_of_month(part.first)..=first_day_of_month(part.last + 1) - 1
