@@ -34,6 +34,13 @@ pub struct DatabaseArgs {
 
 /// Opens the store a URL names and runs its migrations.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
+    let store = connect_store(url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Connects to the store a URL names, without migrating (a read-only replica).
+pub async fn connect_store(url: &str) -> Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
         Arc::new(store_sqlite::SqliteStore::connect(url).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -41,7 +48,6 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
     } else {
         return Err(InputError(format!("URL cơ sở dữ liệu phải bắt đầu bằng sqlite: hoặc postgres:// / the database URL must start with sqlite: or postgres://, not {url:?}")).into());
     };
-    store.migrate().await?;
     Ok(store)
 }
 
@@ -265,25 +271,28 @@ pub async fn restore(args: &DatabaseArgs, from: &Path) -> Result<()> {
 }
 
 /// Serves the API until Ctrl-C.
-pub async fn serve(
-    config: &Config,
-    args: &DatabaseArgs,
-    listen: &str,
-    secure_cookies: bool,
-    lookups_per_minute: u32,
-) -> Result<()> {
+pub async fn serve(config: &Config, args: &DatabaseArgs, listen: &str, options: ServeOptions) -> Result<()> {
     let store = open_store(&args.database).await?;
-    serve_store(config, store, listen, secure_cookies, lookups_per_minute).await
+    serve_store(config, store, listen, options).await
 }
 
-async fn serve_store(
-    config: &Config,
-    store: Arc<dyn Store>,
-    listen: &str,
-    secure_cookies: bool,
-    lookups_per_minute: u32,
-) -> Result<()> {
-    let service = service(config, store)?;
+/// How `serve` runs besides its database and address.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Session cookies carry `Secure`.
+    pub secure_cookies: bool,
+    /// Public look-ups a minute per client address.
+    pub lookups_per_minute: u32,
+    /// A read-only replica for public look-ups and statistics.
+    pub read_database: Option<String>,
+}
+
+async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, options: ServeOptions) -> Result<()> {
+    let mut service = service(config, store)?;
+    if let Some(url) = &options.read_database {
+        service = service.with_reads(connect_store(url).await?);
+    }
+    let ServeOptions { secure_cookies, lookups_per_minute, .. } = options;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| InputError(format!("không mở được cổng / cannot listen on {listen}: {error}")))?;
@@ -411,7 +420,7 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
     if no_serve {
         return Ok(());
     }
-    serve_store(config, store, listen, false, 60).await
+    serve_store(config, store, listen, ServeOptions { lookups_per_minute: 60, ..ServeOptions::default() }).await
 }
 
 /// The demo's account `demo`: desk, processing, inspection and city-leader roles on the whole

@@ -46,6 +46,10 @@ enum Command {
         /// address (raise it only for load tests).
         #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = 60)]
         lookups_per_minute: u32,
+        /// CSDL chỉ đọc (bản sao) cho tra cứu công khai và thống kê / a read-only database (a
+        /// streaming replica of --database) for public look-ups and statistics.
+        #[arg(long, env = "MOTCUA_READ_DATABASE_URL")]
+        read_database: Option<String>,
     },
     /// Cập nhật lược đồ cơ sở dữ liệu / run the database migrations.
     Migrate {
@@ -226,9 +230,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Calendar { command } => calendar_cli::run(&config, command),
         Command::Deadline(args) => calendar_cli::deadline(&config, args),
-        Command::Serve { database, listen, secure_cookies, lookups_per_minute } => {
+        Command::Serve { database, listen, secure_cookies, lookups_per_minute, read_database } => {
             init_tracing();
-            runtime()?.block_on(db_cli::serve(&config, &database, &listen, secure_cookies, lookups_per_minute))
+            let options = db_cli::ServeOptions { secure_cookies, lookups_per_minute, read_database };
+            runtime()?.block_on(db_cli::serve(&config, &database, &listen, options))
         }
         Command::Migrate { database } => runtime()?.block_on(db_cli::migrate(&database)),
         Command::ImportCatalog { files, database } => runtime()?.block_on(db_cli::import_catalog(&database, &files)),

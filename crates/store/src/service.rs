@@ -158,6 +158,8 @@ pub fn add_increments(aggregates: &mut Aggregates, increments: &[Increment]) {
 #[derive(Clone)]
 pub struct Service {
     store: Arc<dyn Store>,
+    /// Where public look-ups and statistics read (a streaming replica), else `store`.
+    reads: Option<Arc<dyn Store>>,
     engine: Arc<WorkingTime>,
     /// Units with their own office hours, by unit code; others use `engine`.
     unit_engines: Arc<std::collections::HashMap<String, Arc<WorkingTime>>>,
@@ -195,12 +197,26 @@ impl Service {
     ) -> Service {
         Service {
             store,
+            reads: None,
             engine,
             unit_engines: Arc::new(unit_engines),
             receipt_key: Arc::new(tokio::sync::OnceCell::new()),
             tree: Arc::new(tokio::sync::RwLock::new(Arc::new(UnitTree::default()))),
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
+    }
+
+    /// The same service, reading public look-ups and statistics from `reads` (a read-only
+    /// streaming replica of the store; it may lag by moments, which those readers tolerate).
+    /// Staff reads, writes, sessions and the receipt key stay on the primary store.
+    pub fn with_reads(mut self, reads: Arc<dyn Store>) -> Service {
+        self.reads = Some(reads);
+        self
+    }
+
+    /// Where public look-ups and statistics read: the replica if one was given, else the store.
+    pub fn reads(&self) -> &Arc<dyn Store> {
+        self.reads.as_ref().unwrap_or(&self.store)
     }
 
     /// How many writes this service (this process) has done: it moves after every submission
@@ -433,7 +449,7 @@ impl Service {
             )
             .into());
         }
-        Ok(PeriodReport::from_sums(&self.store.period_sums(query).await?))
+        Ok(PeriodReport::from_sums(&self.reads().period_sums(query).await?))
     }
 
     /// The secret printed on a dossier's receipt: the second factor of the public look-up. Derived
@@ -479,7 +495,7 @@ impl Service {
         if !domain::code::looks_like_dossier_code(code) || secret.is_empty() {
             return Ok(None);
         }
-        let Some(record) = self.store.dossier(code).await? else { return Ok(None) };
+        let Some(record) = self.reads().dossier(code).await? else { return Ok(None) };
         if !self.receipt_secret_matches(code, secret).await? {
             return Ok(None);
         }

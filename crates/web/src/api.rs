@@ -226,7 +226,7 @@ async fn public_record(
         return Err(not_found());
     }
     let Some(secret) = secret else { return Err(not_found()) };
-    let record = state.service.store().dossier(code).await?.ok_or_else(not_found)?;
+    let record = state.service.reads().dossier(code).await?.ok_or_else(not_found)?;
     if !state.service.receipt_secret_matches(code, secret).await? {
         return Err(not_found());
     }
@@ -269,7 +269,7 @@ pub async fn public_views(
     NfcQuery(query): NfcQuery<SecretQuery>,
 ) -> Result<Json<Vec<ViewDto>>, AppError> {
     let record = public_record(&state, client, &code, query.secret.as_deref()).await?;
-    let entries = state.service.store().audit_for_target(record.dossier.unit_id, &code).await?;
+    let entries = state.service.reads().audit_for_target(record.dossier.unit_id, &code).await?;
     Ok(Json(
         entries
             .iter()

@@ -53,8 +53,20 @@ impl App {
 }
 
 async fn spawn_app_with(store: Arc<dyn Store>, cleanup: Box<dyn FnOnce() + Send>) -> (App, Arc<dyn Store>) {
+    spawn_app_reading(store, None, cleanup).await
+}
+
+/// An app whose public look-ups and statistics read `reads` (a replica) when given.
+async fn spawn_app_reading(
+    store: Arc<dyn Store>,
+    reads: Option<Arc<dyn Store>>,
+    cleanup: Box<dyn FnOnce() + Send>,
+) -> (App, Arc<dyn Store>) {
     let kept = store.clone();
-    let service = store_tests::seeded(store).await;
+    let mut service = store_tests::seeded(store).await;
+    if let Some(reads) = reads {
+        service = service.with_reads(reads);
+    }
     let clock = Arc::new(ManualClock::new("2026-03-09T08:00:00+07:00".parse().expect("instant")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
@@ -629,4 +641,68 @@ async fn accounts_and_sessions_sqlite() {
 async fn accounts_and_sessions_postgres() {
     let (app, store) = postgres_app_with("api_accounts").await;
     accounts_and_sessions(app, store).await;
+}
+
+/// With a read-only replica: public look-ups, the statistics API and the board read the replica
+/// (here a second database the primary's writes have not reached, as a lagging replica would be);
+/// staff reads and writes stay on the primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_reads_go_to_the_replica() {
+    let stamp = Timestamp::now().as_nanosecond();
+    let paths: Vec<std::path::PathBuf> = ["primary", "replica"]
+        .iter()
+        .map(|name| std::env::temp_dir().join(format!("motcua-{name}-{}-{stamp}.db", std::process::id())))
+        .collect();
+    let open = |path: &std::path::PathBuf| {
+        let url = format!("sqlite:{}", path.display());
+        async move { Arc::new(store_sqlite::SqliteStore::connect(&url).await.expect("open")) as Arc<dyn Store> }
+    };
+    let replica = open(&paths[1]).await;
+    store_tests::seeded(replica.clone()).await;
+    let removed = paths.clone();
+    let (app, primary) = spawn_app_reading(
+        open(&paths[0]).await,
+        Some(replica.clone()),
+        Box::new(move || {
+            for path in &removed {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+        }),
+    )
+    .await;
+    let (status, created) = app
+        .post("/api/v1/dossiers", json!({ "unit": "26740", "procedure": "1.004873", "channel": "counter", "applicant": { "name": "Đặng Văn Bản Sao" } }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let code = created["code"].as_str().expect("code").to_owned();
+    let secret = created["receipt_secret"].as_str().expect("secret").to_owned();
+    assert_eq!(primary.dossier_count().await.expect("count"), 1);
+    assert_eq!(replica.dossier_count().await.expect("count"), 0);
+    // Staff read the primary.
+    let (status, _) = app.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // The public look-up and the statistics read the replica, which has not seen it yet.
+    let (status, _) = app.get(&format!("/api/v1/public/dossiers/{code}?secret={secret}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, stats) = app.get("/api/v1/stats?unit=26740&from=2026-03-01&to=2026-03-31").await;
+    assert_eq!((status, stats["received"].as_i64()), (StatusCode::OK, Some(0)), "{stats}");
+    // Once the replica has it (copied here as replication would), the look-up finds it.
+    let record = primary.dossier(&code).await.expect("read").expect("dossier");
+    let batch = store::BulkBatch {
+        dossiers: vec![store::BulkDossier {
+            unit_id: record.dossier.unit_id,
+            current_unit_id: record.dossier.current_unit_id,
+            state: record.dossier.state.clone(),
+            events: record.events.clone(),
+            applicant: record.applicant.clone(),
+        }],
+        ..store::BulkBatch::default()
+    };
+    replica.bulk_insert(&batch).await.expect("replicate");
+    let (status, found) = app.get(&format!("/api/v1/public/dossiers/{code}?secret={secret}")).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["code"], code.as_str());
+    app.stop().await;
 }

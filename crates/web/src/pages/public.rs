@@ -543,7 +543,7 @@ pub(crate) async fn cached_board(state: &AppState, from: Date, to: Date) -> stor
 }
 
 async fn board(state: &AppState, from: Date, to: Date) -> store::StoreResult<Board> {
-    let store = state.service.store();
+    let store = state.service.reads();
     let units = store.list_units(to).await?;
     // One pass over the period's statistics, summed here per unit and per field.
     let mut totals: std::collections::HashMap<i64, [i64; 9]> = std::collections::HashMap::new();
@@ -744,7 +744,7 @@ pub struct OpenUnitRow {
 
 async fn open_rows(state: &AppState, params: &PeriodParams) -> store::StoreResult<Vec<OpenUnitRow>> {
     let (from, to, _) = period(state, params);
-    let store = state.service.store();
+    let store = state.service.reads();
     let names: std::collections::HashMap<i64, (String, String)> =
         store.list_units(to).await?.into_iter().map(|unit| (unit.id, (unit.code, unit.name))).collect();
     let mut rows = Vec::new();
