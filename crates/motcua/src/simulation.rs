@@ -210,6 +210,16 @@ pub async fn run(
     let calendar = CivilCalendar::builtin()?;
     let store = service.store().clone();
     let units = store.list_units(plan.to).await?;
+    // A period before the catalogue's procedures take effect would silently simulate nothing.
+    if store.list_procedures(plan.from).await?.is_empty() || store.list_procedures(plan.to).await?.is_empty() {
+        anyhow::bail!(
+            "không có thủ tục nào có hiệu lực từ {} đến {} trong danh mục / no procedure of the catalogue is in force over {} to {}",
+            plan.from,
+            plan.to,
+            plan.from,
+            plan.to
+        );
+    }
     let by_kind =
         |kind: UnitKind| -> Vec<UnitRecord> { units.iter().filter(|unit| unit.kind == kind).cloned().collect() };
     let pools = Pools {

@@ -57,3 +57,22 @@ async fn bulk_path_equals_service_path() {
         }
     }
 }
+
+/// A period before the catalogue takes effect is refused instead of silently simulating nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_period_without_procedures_is_refused() {
+    let plan = Plan {
+        from: jiff::civil::date(2001, 2, 1),
+        to: jiff::civil::date(2001, 2, 28),
+        per_working_day: 12,
+        seed: 1,
+        now: "2001-03-01T12:00:00+07:00".parse().expect("instant"),
+    };
+    let (service, path) = fresh("empty").await;
+    let error = run(&service, &mut Writer::Service(&service), &plan, |_, _| {}).await.expect_err("refused");
+    assert!(error.to_string().contains("no procedure of the catalogue is in force"), "{error}");
+    assert_eq!(service.store().dossier_count().await.expect("count"), 0);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+}
