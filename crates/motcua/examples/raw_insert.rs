@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use sqlx::{Column, Connection, QueryBuilder, Row, TypeInfo, ValueRef};
 
+/// The same allocator as `motcua` itself, so that the comparison is of the work, not of malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A column value of either engine.
 #[derive(Debug, Clone)]
 enum Value {

@@ -352,7 +352,7 @@ pub async fn simulate(
     let plan = motcua::simulation::Plan { from, to, per_working_day, seed, now: end.min(jiff::Timestamp::now()) };
     let started = std::time::Instant::now();
     let mut writer =
-        motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 5_000)));
+        motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 20_000)));
     let mut last = std::time::Instant::now();
     let summary = motcua::simulation::run(&service, &mut writer, &plan, |done, total| {
         if last.elapsed().as_secs_f64() >= 1.0 || done == total {

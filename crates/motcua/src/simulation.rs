@@ -36,6 +36,9 @@ pub struct BulkWriter {
     sequences: HashMap<(i64, Date), u32>,
     current: Option<(BulkDossier, Arc<Procedure>)>,
     batch_size: usize,
+    /// The batch being written while the next one is computed (domain work and the engine's
+    /// writes then use both cores); batches are still written one after another, in order.
+    writing: Option<tokio::task::JoinHandle<store::StoreResult<usize>>>,
     /// Dossiers written so far.
     pub written: u64,
 }
@@ -49,6 +52,7 @@ impl BulkWriter {
             sequences: HashMap::new(),
             current: None,
             batch_size,
+            writing: None,
             written: 0,
         }
     }
@@ -57,24 +61,43 @@ impl BulkWriter {
         if let Some((dossier, _)) = self.current.take() {
             self.batch.dossiers.push(dossier);
             if self.batch.dossiers.len() >= self.batch_size {
-                self.flush().await?;
+                self.start_flush().await?;
             }
         }
         Ok(())
     }
 
-    /// Writes what is pending.
-    pub async fn flush(&mut self) -> Result<()> {
+    /// Waits for the batch being written, if any.
+    async fn wait_for_writer(&mut self) -> Result<()> {
+        if let Some(writing) = self.writing.take() {
+            self.written += writing.await?? as u64;
+        }
+        Ok(())
+    }
+
+    /// Starts writing the pending batch once the previous one is written, and returns without
+    /// waiting for it.
+    async fn start_flush(&mut self) -> Result<()> {
         if let Some((dossier, _)) = self.current.take() {
             self.batch.dossiers.push(dossier);
         }
+        self.wait_for_writer().await?;
         if self.batch.dossiers.is_empty() {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.batch);
-        self.service.store().bulk_insert(&batch).await?;
-        self.written += batch.dossiers.len() as u64;
+        let store = self.service.store().clone();
+        self.writing = Some(tokio::spawn(async move {
+            store.bulk_insert(&batch).await?;
+            Ok(batch.dossiers.len())
+        }));
         Ok(())
+    }
+
+    /// Writes everything pending and waits until it is written.
+    pub async fn flush(&mut self) -> Result<()> {
+        self.start_flush().await?;
+        self.wait_for_writer().await
     }
 
     async fn submit(

@@ -1395,7 +1395,10 @@ async fn update_dossier(
 const BULK_ROWS: usize = 1_000;
 
 async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) -> StoreResult<()> {
-    for chunk in batch.dossiers.chunks(BULK_ROWS) {
+    // In key order: each unit's rows go to neighbouring index pages.
+    let mut dossiers: Vec<&store::BulkDossier> = batch.dossiers.iter().collect();
+    dossiers.sort_unstable_by(|a, b| (a.unit_id, &a.state.code).cmp(&(b.unit_id, &b.state.code)));
+    for chunk in dossiers.chunks(BULK_ROWS) {
         let mut states = Vec::with_capacity(chunk.len());
         for dossier in chunk {
             states.push(serde_json::to_string(&dossier.state).map_err(json_error)?);
@@ -1404,7 +1407,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
             "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, version, \
              submitted_at, legal_due, appointment, state) ",
         );
-        builder.push_values(chunk.iter().zip(&states), |mut row, (dossier, state_json)| {
+        builder.push_values(chunk.iter().zip(states), |mut row, (dossier, state_json)| {
             let state = &dossier.state;
             row.push_bind(dossier.unit_id)
                 .push_bind(&state.code)
@@ -1436,21 +1439,19 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
         });
         builder.build().execute(&mut **tx).await.map_err(database)?;
     }
-    let events: Vec<(i64, &str, &Event, String)> = batch
+    let mut events: Vec<(i64, &str, &Event)> = batch
         .dossiers
         .iter()
         .flat_map(|dossier| {
-            dossier
-                .events
-                .iter()
-                .map(move |event| (dossier.unit_id, dossier.state.code.as_str(), event, event.payload.to_string()))
+            dossier.events.iter().map(move |event| (dossier.unit_id, dossier.state.code.as_str(), event))
         })
         .collect();
+    events.sort_unstable_by(|a, b| (a.0, a.1, a.2.seq).cmp(&(b.0, b.1, b.2.seq)));
     for chunk in events.chunks(BULK_ROWS) {
         let mut builder = QueryBuilder::<Postgres>::new(
             "INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) ",
         );
-        builder.push_values(chunk, |mut row, (unit_id, code, event, payload)| {
+        builder.push_values(chunk, |mut row, (unit_id, code, event)| {
             row.push_bind(*unit_id)
                 .push_bind(*code)
                 .push_bind(event.seq)
@@ -1458,7 +1459,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
                 .push_bind(&event.actor)
                 .push_bind(micros(event.at))
                 .push_bind(event.channel.as_str())
-                .push_bind(payload);
+                .push_bind(event.payload.to_string());
         });
         builder.build().execute(&mut **tx).await.map_err(database)?;
     }

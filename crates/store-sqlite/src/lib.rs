@@ -103,8 +103,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let writer =
-            SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(database)?;
+        // The pool's one writer takes the bulk loads: a 64 MiB page cache (SQLite's default is
+        // 2 MiB) keeps the index pages they touch between statements instead of re-reading them.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone().pragma("cache_size", "-65536"))
+            .await
+            .map_err(database)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone().read_only(true))
@@ -1157,8 +1162,27 @@ async fn update_dossier(
 /// Rows per multi-row INSERT (8 columns × 1,000 rows stays under SQLite's 32,766 variables).
 const BULK_ROWS: usize = 1_000;
 
+/// Writes a bulk batch on `tx`: the statements are built (rows encoded, states serialised) while
+/// SQLite runs the previous one on its own thread, so the two overlap on two cores.
 async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult<()> {
-    for chunk in batch.dossiers.chunks(BULK_ROWS) {
+    let (statements, mut pending) = mpsc::channel::<QueryBuilder<sqlx::Sqlite>>(2);
+    let run = async move {
+        while let Some(mut statement) = pending.recv().await {
+            statement.build().execute(&mut *tx).await.map_err(database)?;
+        }
+        Ok::<(), StoreError>(())
+    };
+    let (built, ran) = tokio::join!(bulk_statements(batch, statements), run);
+    ran?;
+    built
+}
+
+/// The statements of a bulk batch, in order, into `statements` (stops when nobody listens).
+async fn bulk_statements(batch: &BulkBatch, statements: mpsc::Sender<QueryBuilder<sqlx::Sqlite>>) -> StoreResult<()> {
+    // In key order, as the events below: each unit's rows go to neighbouring pages.
+    let mut dossiers: Vec<&store::BulkDossier> = batch.dossiers.iter().collect();
+    dossiers.sort_unstable_by(|a, b| (a.unit_id, &a.state.code).cmp(&(b.unit_id, &b.state.code)));
+    for chunk in dossiers.chunks(BULK_ROWS) {
         let mut states = Vec::with_capacity(chunk.len());
         for dossier in chunk {
             states.push(serde_json::to_string(&dossier.state).map_err(json_error)?);
@@ -1167,7 +1191,7 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
             "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, version, \
              submitted_at, legal_due, appointment, state) ",
         );
-        builder.push_values(chunk.iter().zip(&states), |mut row, (dossier, state_json)| {
+        builder.push_values(chunk.iter().zip(states), |mut row, (dossier, state_json)| {
             let state = &dossier.state;
             row.push_bind(dossier.unit_id)
                 .push_bind(&state.code)
@@ -1183,7 +1207,9 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
                 .push_bind(optional_micros(state.appointment))
                 .push_bind(state_json);
         });
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
         let mut builder = QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) ",
         );
@@ -1197,23 +1223,24 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
                 .push_bind(&applicant.email)
                 .push_bind(&applicant.address);
         });
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
-    let events: Vec<(i64, &str, &Event, String)> = batch
+    let mut events: Vec<(i64, &str, &Event)> = batch
         .dossiers
         .iter()
         .flat_map(|dossier| {
-            dossier
-                .events
-                .iter()
-                .map(move |event| (dossier.unit_id, dossier.state.code.as_str(), event, event.payload.to_string()))
+            dossier.events.iter().map(move |event| (dossier.unit_id, dossier.state.code.as_str(), event))
         })
         .collect();
+    // In key order: each unit's events then go to neighbouring pages of the table.
+    events.sort_unstable_by(|a, b| (a.0, a.1, a.2.seq).cmp(&(b.0, b.1, b.2.seq)));
     for chunk in events.chunks(BULK_ROWS) {
         let mut builder = QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) ",
         );
-        builder.push_values(chunk, |mut row, (unit_id, code, event, payload)| {
+        builder.push_values(chunk, |mut row, (unit_id, code, event)| {
             row.push_bind(*unit_id)
                 .push_bind(*code)
                 .push_bind(event.seq)
@@ -1221,9 +1248,11 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
                 .push_bind(&event.actor)
                 .push_bind(micros(event.at))
                 .push_bind(event.channel.as_str())
-                .push_bind(payload);
+                .push_bind(event.payload.to_string());
         });
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
     let sequences: Vec<_> = batch.sequences.iter().collect();
     for chunk in sequences.chunks(BULK_ROWS) {
@@ -1232,7 +1261,9 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
             row.push_bind(*unit_id).push_bind(*day).push_bind(**last);
         });
         builder.push(" ON CONFLICT (unit_id, day) DO UPDATE SET last = MAX(last, excluded.last)");
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
     let aggregates = &batch.aggregates;
     let daily: Vec<_> = aggregates.daily.iter().collect();
@@ -1250,9 +1281,15 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
             }
         });
         builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
-    upsert_monthly(tx, &store::monthly_of(&aggregates.daily)).await?;
+    for builder in monthly_statements(&store::monthly_of(&aggregates.daily)) {
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
+    }
     let opened: Vec<_> = aggregates.due_opened.iter().collect();
     for chunk in opened.chunks(BULK_ROWS) {
         let mut builder =
@@ -1261,7 +1298,9 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
             row.push_bind(*unit_id).push_bind(procedure).push_bind(field).push_bind(*day).push_bind(**n);
         });
         builder.push(" ON CONFLICT (unit_id, due_day, procedure, field) DO UPDATE SET n = n + excluded.n");
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
     let closed: Vec<_> = aggregates.due_closed.iter().collect();
     for chunk in closed.chunks(BULK_ROWS) {
@@ -1277,7 +1316,9 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
                 .push_bind(**n);
         });
         builder.push(" ON CONFLICT (unit_id, close_day, due_day, procedure, field) DO UPDATE SET n = n + excluded.n");
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
     let steps: Vec<_> = aggregates.steps.iter().collect();
     for chunk in steps.chunks(BULK_ROWS) {
@@ -1297,7 +1338,9 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
             " ON CONFLICT (unit_id, procedure, step, day) DO UPDATE SET count = count + excluded.count, \
              spent_seconds = spent_seconds + excluded.spent_seconds, over_budget = over_budget + excluded.over_budget",
         );
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        if statements.send(builder).await.is_err() {
+            return Ok(());
+        }
     }
     Ok(())
 }
@@ -1748,10 +1791,19 @@ fn document_record(row: &SqliteRow) -> StoreResult<store::DocumentRecord> {
 
 /// Adds monthly counters to `stat_monthly` (multi-row upserts, in key order).
 async fn upsert_monthly(tx: &mut SqliteConnection, monthly: &BTreeMap<MonthKey, [i64; 9]>) -> StoreResult<()> {
+    for mut builder in monthly_statements(monthly) {
+        builder.build().execute(&mut *tx).await.map_err(database)?;
+    }
+    Ok(())
+}
+
+/// The statements adding `monthly` counters into `stat_monthly`.
+fn monthly_statements(monthly: &BTreeMap<MonthKey, [i64; 9]>) -> Vec<QueryBuilder<sqlx::Sqlite>> {
     let rows: Vec<_> = monthly.iter().collect();
     let columns = DAILY_COUNTERS.join(", ");
     let updates: Vec<String> =
         DAILY_COUNTERS.iter().map(|column| format!("{column} = stat_monthly.{column} + excluded.{column}")).collect();
+    let mut statements = Vec::new();
     for chunk in rows.chunks(500) {
         let mut builder =
             QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO stat_monthly (unit_id, field, month, {columns}) "));
@@ -1762,9 +1814,9 @@ async fn upsert_monthly(tx: &mut SqliteConnection, monthly: &BTreeMap<MonthKey, 
             }
         });
         builder.push(format!(" ON CONFLICT (unit_id, month, field) DO UPDATE SET {}", updates.join(", ")));
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        statements.push(builder);
     }
-    Ok(())
+    statements
 }
 
 /// Adds counters into a running total.
