@@ -30,7 +30,7 @@ enum Value {
 }
 
 /// Tables a simulation fills, timed. Everything else is catalogue and copied untimed first.
-const TIMED: [&str; 11] = [
+const TIMED: [&str; 12] = [
     "code_sequences",
     "dossiers",
     "applicants",
@@ -41,6 +41,7 @@ const TIMED: [&str; 11] = [
     "stat_due_closed",
     "stat_steps",
     "stat_monthly",
+    "stat_unit_daily",
     "audit_log",
 ];
 

@@ -6,6 +6,9 @@
 //! several queries run in one REPEATABLE READ READ ONLY transaction (a consistent snapshot).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -15,21 +18,84 @@ use domain::dossier::{self, Channel, DossierState, Event};
 use domain::stats::PeriodSums;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, SqlSafeStr, Transaction};
 use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
 use store::audit::{self, AuditRecord, AuditWrite};
 use store::service::{Increment, increments};
 use store::{
-    Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, MonthKey,
-    NewDossierWrite, QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitRecord,
-    date_of_day, day_number, instant_of, micros,
+    Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
+    QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitDayKey, UnitRecord,
+    add_counters, date_of_day, day_number, instant_of, micros,
 };
 
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pool: PgPool,
     procedures: RwLock<HashMap<(String, u32), Arc<Procedure>>>,
+    /// Behind a transaction-mode pooler (`pooler=transaction` in the URL): see [`Session`].
+    pooled: bool,
+}
+
+/// Set once a store in this process connects through a transaction-mode pooler: from then on
+/// every statement is sent unnamed. sqlx otherwise names its prepared statements (`sqlx_s_1`,
+/// ...) and keeps them on the server connection, which a pooler such as pgbouncer in transaction
+/// mode (before 1.21) hands to other clients between transactions. Process-wide because the
+/// statement functions below are shared by every store; a direct store in the same process then
+/// only loses its statement cache, never correctness.
+static UNNAMED_STATEMENTS: AtomicBool = AtomicBool::new(false);
+
+/// Whether statements may be named (prepared once per connection and cached).
+fn named_statements() -> bool {
+    !UNNAMED_STATEMENTS.load(Ordering::Relaxed)
+}
+
+/// `sqlx::query`, unnamed behind a transaction-mode pooler.
+fn pg_query<'q>(sql: impl SqlSafeStr) -> Query<'q, Postgres, PgArguments> {
+    sqlx::query(sql).persistent(named_statements())
+}
+
+/// The connection of one operation outside the store's explicit transactions. Direct: a pool
+/// connection. Behind a transaction-mode pooler: a transaction, because sqlx parses a statement
+/// and executes it in two round trips, and between them the pooler may move a client that is not
+/// in a transaction to another server (where the unnamed statement does not exist). A read
+/// session may simply be dropped (its transaction rolls back when the connection returns to the
+/// pool); a write session must [`Session::end`].
+enum Session {
+    Direct(PoolConnection<Postgres>),
+    Pooled(Transaction<'static, Postgres>),
+}
+
+impl Session {
+    /// Commits what the session wrote (a no-op on a direct connection).
+    async fn end(self) -> StoreResult<()> {
+        match self {
+            Session::Direct(_) => Ok(()),
+            Session::Pooled(transaction) => transaction.commit().await.map_err(database),
+        }
+    }
+}
+
+impl Deref for Session {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        match self {
+            Session::Direct(connection) => connection,
+            Session::Pooled(transaction) => transaction,
+        }
+    }
+}
+
+impl DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            Session::Direct(connection) => connection,
+            Session::Pooled(transaction) => transaction,
+        }
+    }
 }
 
 /// SQLSTATE of a unique violation.
@@ -70,13 +136,13 @@ impl PostgresStore {
         // Today only steers which days are read (the days after it hold nothing yet).
         let today = day_number(domain::dossier::local_day(jiff::Timestamp::now()));
         for part in store::split_period(day_number(from), day_number(to), today) {
-            let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_daily", "day") };
+            let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_unit_daily", "day") };
             let sql = format!(
                 "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",
                 totals_columns(part.subtract)
             );
             rows.extend(
-                sqlx::query(AssertSqlSafe(sql))
+                pg_query(AssertSqlSafe(sql))
                     .bind(part.first)
                     .bind(part.last)
                     .fetch_all(&mut *transaction)
@@ -88,15 +154,33 @@ impl PostgresStore {
         Ok(rows)
     }
 
-    /// Connects to the database at `url` (`postgres://user@host:port/database`).
+    /// Connects to the database at `url` (`postgres://user@host:port/database`). With
+    /// `pooler=transaction` among the URL's parameters the server is reached through a
+    /// transaction-mode pooler (pgbouncer): every operation then runs inside a transaction and
+    /// no statement is named, so nothing is left on a server connection between transactions.
+    /// Migrations take a session lock: run them against PostgreSQL directly, not the pooler.
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        let (url, pooled) = pooler_parameter(url)?;
+        let mut options = PgConnectOptions::from_str(&url).map_err(database)?;
+        if pooled {
+            UNNAMED_STATEMENTS.store(true, Ordering::Relaxed);
+            options = options.statement_cache_capacity(0);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(database)?;
-        Ok(PostgresStore { pool, procedures: RwLock::new(HashMap::new()) })
+        Ok(PostgresStore { pool, procedures: RwLock::new(HashMap::new()), pooled })
+    }
+
+    async fn session(&self) -> StoreResult<Session> {
+        if self.pooled {
+            Ok(Session::Pooled(self.pool.begin().await.map_err(database)?))
+        } else {
+            Ok(Session::Direct(self.pool.acquire().await.map_err(database)?))
+        }
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Postgres>> {
@@ -119,7 +203,7 @@ impl PostgresStore {
         if let Some(found) = self.procedures.read().ok().and_then(|cache| cache.get(&key).cloned()) {
             return Ok(found);
         }
-        let row = sqlx::query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
+        let row = pg_query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
             .bind(code)
             .bind(i64::from(version))
             .fetch_optional(&mut *connection)
@@ -133,6 +217,29 @@ impl PostgresStore {
         }
         Ok(procedure)
     }
+}
+
+/// Takes `pooler=transaction` out of a PostgreSQL URL (sqlx does not know it): the URL without
+/// it, and whether it was there. Any other `pooler` value is refused.
+fn pooler_parameter(url: &str) -> StoreResult<(String, bool)> {
+    let Some((base, parameters)) = url.split_once('?') else {
+        return Ok((url.to_owned(), false));
+    };
+    let mut pooled = false;
+    let mut kept = Vec::new();
+    for parameter in parameters.split('&').filter(|parameter| !parameter.is_empty()) {
+        match parameter.split_once('=') {
+            Some(("pooler", "transaction")) => pooled = true,
+            Some(("pooler", other)) => {
+                return Err(StoreError::Database(format!(
+                    "pooler={other}: only pooler=transaction is known (session-mode poolers need no parameter)"
+                )));
+            }
+            _ => kept.push(parameter),
+        }
+    }
+    let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    Ok((url, pooled))
 }
 
 fn unit_kind(text: &str) -> StoreResult<UnitKind> {
@@ -197,12 +304,12 @@ const DOSSIER_BY_KEY: &str = "SELECT d.unit_id, d.current_unit_id, d.state FROM 
 /// Appends an audit entry to its chain inside the caller's transaction. A transaction-scoped
 /// advisory lock per chain keeps concurrent writers of one unit in order (released at commit).
 async fn append_audit(connection: &mut PgConnection, entry: &AuditWrite) -> StoreResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(7001, $1::INTEGER)")
+    pg_query("SELECT pg_advisory_xact_lock(7001, $1::INTEGER)")
         .bind(i32::try_from(entry.chain.rem_euclid(i64::from(i32::MAX))).unwrap_or(0))
         .execute(&mut *connection)
         .await
         .map_err(database)?;
-    let last = sqlx::query("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
+    let last = pg_query("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
         .bind(entry.chain)
         .fetch_optional(&mut *connection)
         .await
@@ -214,7 +321,7 @@ async fn append_audit(connection: &mut PgConnection, entry: &AuditWrite) -> Stor
         None => (1, audit::GENESIS.to_owned()),
     };
     let hash = audit::entry_hash(&prev_hash, seq, entry);
-    sqlx::query(
+    pg_query(
         "INSERT INTO audit_log (chain, seq, at, actor, action, target, client, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -245,7 +352,7 @@ fn audit_of(unit_id: i64, code: &str, event: &Event, client: Option<&String>) ->
 }
 
 async fn insert_event(connection: &mut PgConnection, unit_id: i64, code: &str, event: &Event) -> StoreResult<()> {
-    sqlx::query(
+    pg_query(
         "INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -281,9 +388,10 @@ fn lock_key(increment: &Increment) -> LockKey<'_> {
 }
 
 async fn apply_increments(connection: &mut PgConnection, increments: &[Increment]) -> StoreResult<()> {
-    // The monthly rows are locked first, in key order, then the daily and other rows in theirs:
-    // every writer takes locks in the same order, so no two can wait on each other.
-    upsert_monthly(connection, &store::service::monthly_increments(increments)).await?;
+    // The roll-up rows are locked first (per unit and day, then per unit and month, each in key
+    // order), then the daily and other rows in theirs: every writer takes locks in the same
+    // order, so no two can wait on each other.
+    upsert_rollups(connection, &store::service::unit_daily_increments(increments)).await?;
     let mut ordered: Vec<&Increment> = increments.iter().collect();
     ordered.sort_by(|left, right| lock_key(left).cmp(&lock_key(right)));
     for increment in ordered {
@@ -294,7 +402,7 @@ async fn apply_increments(connection: &mut PgConnection, increments: &[Increment
                     "INSERT INTO stat_daily (unit_id, day, procedure, field, {column}) VALUES ($1, $2, $3, $4, 1) \
                      ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {column} = stat_daily.{column} + 1"
                 );
-                sqlx::query(AssertSqlSafe(sql))
+                pg_query(AssertSqlSafe(sql))
                     .bind(unit_id)
                     .bind(day)
                     .bind(procedure)
@@ -304,7 +412,7 @@ async fn apply_increments(connection: &mut PgConnection, increments: &[Increment
                     .map_err(database)?;
             }
             Increment::DueOpened { key: (unit_id, procedure, field, due_day) } => {
-                sqlx::query(
+                pg_query(
                     "INSERT INTO stat_due_opened (unit_id, due_day, procedure, field, n) VALUES ($1, $2, $3, $4, 1) \
                      ON CONFLICT (unit_id, due_day, procedure, field) DO UPDATE SET n = stat_due_opened.n + 1",
                 )
@@ -317,7 +425,7 @@ async fn apply_increments(connection: &mut PgConnection, increments: &[Increment
                 .map_err(database)?;
             }
             Increment::DueClosed { key: (unit_id, procedure, field, close_day, due_day) } => {
-                sqlx::query(
+                pg_query(
                     "INSERT INTO stat_due_closed (unit_id, close_day, due_day, procedure, field, n) \
                      VALUES ($1, $2, $3, $4, $5, 1) \
                      ON CONFLICT (unit_id, close_day, due_day, procedure, field) DO UPDATE SET n = stat_due_closed.n + 1",
@@ -332,7 +440,7 @@ async fn apply_increments(connection: &mut PgConnection, increments: &[Increment
                 .map_err(database)?;
             }
             Increment::Step { key: (unit_id, procedure, step, day), spent_seconds, over_budget } => {
-                sqlx::query(
+                pg_query(
                     "INSERT INTO stat_steps (unit_id, procedure, step, day, count, spent_seconds, over_budget) \
                      VALUES ($1, $2, $3, $4, 1, $5, $6) \
                      ON CONFLICT (unit_id, procedure, step, day) DO UPDATE SET count = stat_steps.count + 1, \
@@ -369,14 +477,15 @@ impl Store for PostgresStore {
     }
 
     async fn known_structures(&self) -> StoreResult<BTreeSet<String>> {
-        let rows = sqlx::query("SELECT id FROM structures").fetch_all(&self.pool).await.map_err(database)?;
+        let rows =
+            pg_query("SELECT id FROM structures").fetch_all(&mut *self.session().await?).await.map_err(database)?;
         rows.iter().map(|row| column::<String>(row, "id")).collect()
     }
 
     async fn import_catalog(&self, catalog: &Catalog) -> StoreResult<ImportReport> {
         let mut tx = self.begin().await?;
         for structure in &catalog.structures {
-            sqlx::query(
+            pg_query(
                 "INSERT INTO structures (id, name, effective_from, effective_to, source) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, effective_from = excluded.effective_from, \
                  effective_to = excluded.effective_to, source = excluded.source",
@@ -391,7 +500,7 @@ impl Store for PostgresStore {
             .map_err(database)?;
         }
         for unit in &catalog.units {
-            sqlx::query(
+            pg_query(
                 "INSERT INTO units (structure, code, name, kind, local_kind, parent_code, head, source, note) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                  ON CONFLICT (structure, code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
@@ -411,7 +520,7 @@ impl Store for PostgresStore {
             .await
             .map_err(database)?;
         }
-        sqlx::query(
+        pg_query(
             "UPDATE units SET parent_id = \
              (SELECT p.id FROM units p WHERE p.structure = units.structure AND p.code = units.parent_code) \
              WHERE parent_code IS NOT NULL",
@@ -420,7 +529,7 @@ impl Store for PostgresStore {
         .await
         .map_err(database)?;
         for procedure in &catalog.procedures {
-            sqlx::query(
+            pg_query(
                 "INSERT INTO procedures (code, version, effective_from, effective_to, body) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (code, version) DO UPDATE SET effective_from = excluded.effective_from, \
                  effective_to = excluded.effective_to, body = excluded.body",
@@ -451,10 +560,10 @@ impl Store for PostgresStore {
              WHERE u.code = $1 AND s.effective_from <= $2 AND (s.effective_to IS NULL OR s.effective_to >= $2) \
              ORDER BY s.effective_from DESC LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = pg_query(AssertSqlSafe(sql))
             .bind(code)
             .bind(day_number(on))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.session().await?)
             .await
             .map_err(database)?;
         row.as_ref().map(unit_record).transpose()
@@ -462,7 +571,11 @@ impl Store for PostgresStore {
 
     async fn unit_by_id(&self, id: i64) -> StoreResult<Option<UnitRecord>> {
         let sql = format!("SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure WHERE u.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(database)?;
+        let row = pg_query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
         row.as_ref().map(unit_record).transpose()
     }
 
@@ -471,31 +584,34 @@ impl Store for PostgresStore {
             "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
              WHERE s.effective_from <= $1 AND (s.effective_to IS NULL OR s.effective_to >= $1) ORDER BY u.code"
         );
-        let rows =
-            sqlx::query(AssertSqlSafe(sql)).bind(day_number(on)).fetch_all(&self.pool).await.map_err(database)?;
+        let rows = pg_query(AssertSqlSafe(sql))
+            .bind(day_number(on))
+            .fetch_all(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
         rows.iter().map(unit_record).collect()
     }
 
     async fn procedure_on(&self, code: &str, on: Date) -> StoreResult<Option<Procedure>> {
-        let row = sqlx::query(
+        let row = pg_query(
             "SELECT body FROM procedures WHERE code = $1 AND effective_from <= $2 \
              AND (effective_to IS NULL OR effective_to >= $2) ORDER BY version DESC LIMIT 1",
         )
         .bind(code)
         .bind(day_number(on))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.session().await?)
         .await
         .map_err(database)?;
         row.as_ref().map(procedure_of).transpose()
     }
 
     async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>> {
-        let rows = sqlx::query(
+        let rows = pg_query(
             "SELECT body FROM procedures WHERE effective_from <= $1 AND (effective_to IS NULL OR effective_to >= $1) \
              ORDER BY code, version",
         )
         .bind(day_number(on))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         rows.iter().map(procedure_of).collect()
@@ -504,7 +620,7 @@ impl Store for PostgresStore {
     async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
         let mut tx = self.begin().await?;
         if let Some(key) = write.idempotency_key.as_deref() {
-            let existing = sqlx::query(DOSSIER_BY_KEY)
+            let existing = pg_query(DOSSIER_BY_KEY)
                 .bind(write.unit_id)
                 .bind(key)
                 .fetch_optional(&mut *tx)
@@ -519,7 +635,7 @@ impl Store for PostgresStore {
         // The row lock on (unit, day) serialises concurrent intakes of a unit and day: a second
         // writer waits here and then sees the first one's number.
         let sequence: i64 = column(
-            &sqlx::query(
+            &pg_query(
                 "INSERT INTO code_sequences (unit_id, day, last) VALUES ($1, $2, 1) \
                  ON CONFLICT (unit_id, day) DO UPDATE SET last = code_sequences.last + 1 RETURNING last",
             )
@@ -538,7 +654,7 @@ impl Store for PostgresStore {
         insert_dossier(&mut tx, write.unit_id, &state).await?;
         insert_event(&mut tx, write.unit_id, &code, &event).await?;
         let applicant = write.applicant;
-        sqlx::query(
+        pg_query(
             "INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -555,7 +671,7 @@ impl Store for PostgresStore {
         insert_documents(&mut tx, write.unit_id, &code, &write.documents).await?;
         apply_increments(&mut tx, &increments(write.unit_id, None, &state, &event)).await?;
         if let Some(key) = write.idempotency_key.as_deref() {
-            let inserted = sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
+            let inserted = pg_query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
                 .bind(write.unit_id)
                 .bind(key)
                 .bind(&code)
@@ -567,10 +683,10 @@ impl Store for PostgresStore {
                     // A concurrent request with the same key committed first: forget this
                     // dossier (its number is given back) and answer with the other one.
                     tx.rollback().await.map_err(database)?;
-                    let row = sqlx::query(DOSSIER_BY_KEY)
+                    let row = pg_query(DOSSIER_BY_KEY)
                         .bind(write.unit_id)
                         .bind(key)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *self.session().await?)
                         .await
                         .map_err(database)?
                         .ok_or_else(|| {
@@ -590,7 +706,7 @@ impl Store for PostgresStore {
         let ApplyWrite { code, expected_version, current_unit_id, client, decide } = write;
         let code = code.as_str();
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1 FOR UPDATE")
+        let row = pg_query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1 FOR UPDATE")
             .bind(code)
             .fetch_optional(&mut *tx)
             .await
@@ -617,25 +733,25 @@ impl Store for PostgresStore {
     }
 
     async fn documents(&self, code: &str) -> StoreResult<Vec<store::DocumentRecord>> {
-        let rows = sqlx::query(
+        let rows = pg_query(
             "SELECT seq, name, content_type, size, sha256 FROM documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq",
         )
         .bind(code)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         rows.iter().map(document_record).collect()
     }
 
     async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::DocumentRecord, Vec<u8>)>> {
-        let row = sqlx::query(
+        let row = pg_query(
             "SELECT seq, name, content_type, size, sha256, content FROM documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2",
         )
         .bind(code)
         .bind(seq)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.session().await?)
         .await
         .map_err(database)?;
         row.map(|row| Ok((document_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
@@ -643,20 +759,20 @@ impl Store for PostgresStore {
 
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {
         let (sql, values) = query.statement();
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
+        let mut statement = pg_query(AssertSqlSafe(sql));
         for value in values {
             statement = match value {
                 store::SqlValue::Int(value) => statement.bind(value),
                 store::SqlValue::Text(value) => statement.bind(value),
             };
         }
-        let rows = statement.fetch_all(&self.pool).await.map_err(database)?;
+        let rows = statement.fetch_all(&mut *self.session().await?).await.map_err(database)?;
         rows.iter().map(stored_dossier).collect()
     }
 
     async fn dossier(&self, code: &str) -> StoreResult<Option<DossierRecord>> {
         let mut tx = self.snapshot().await?;
-        let Some(row) = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
+        let Some(row) = pg_query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
             .bind(code)
             .fetch_optional(&mut *tx)
             .await
@@ -666,7 +782,7 @@ impl Store for PostgresStore {
             return Ok(None);
         };
         let dossier = stored_dossier(&row)?;
-        let events = sqlx::query(
+        let events = pg_query(
             "SELECT seq, kind, actor, at, channel, payload FROM events WHERE unit_id = $1 AND code = $2 ORDER BY seq",
         )
         .bind(dossier.unit_id)
@@ -677,25 +793,24 @@ impl Store for PostgresStore {
         .iter()
         .map(event_of)
         .collect::<StoreResult<Vec<_>>>()?;
-        let applicant = sqlx::query(
-            "SELECT name, id_number, phone, email, address FROM applicants WHERE unit_id = $1 AND code = $2",
-        )
-        .bind(dossier.unit_id)
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(database)?
-        .map(|row| -> StoreResult<Applicant> {
-            Ok(Applicant {
-                name: column(&row, "name")?,
-                id_number: column(&row, "id_number")?,
-                phone: column(&row, "phone")?,
-                email: column(&row, "email")?,
-                address: column(&row, "address")?,
-            })
-        })
-        .transpose()?
-        .unwrap_or_default();
+        let applicant =
+            pg_query("SELECT name, id_number, phone, email, address FROM applicants WHERE unit_id = $1 AND code = $2")
+                .bind(dossier.unit_id)
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(database)?
+                .map(|row| -> StoreResult<Applicant> {
+                    Ok(Applicant {
+                        name: column(&row, "name")?,
+                        id_number: column(&row, "id_number")?,
+                        phone: column(&row, "phone")?,
+                        email: column(&row, "email")?,
+                        address: column(&row, "address")?,
+                    })
+                })
+                .transpose()?
+                .unwrap_or_default();
         tx.commit().await.map_err(database)?;
         Ok(Some(DossierRecord { dossier, events, applicant }))
     }
@@ -704,7 +819,7 @@ impl Store for PostgresStore {
         let (from, to) = (day_number(query.from), day_number(query.to));
         let filter = "AND ($3::TEXT IS NULL OR field = $3::TEXT) AND ($4::TEXT IS NULL OR procedure = $4::TEXT)";
         let mut tx = self.snapshot().await?;
-        let before = sqlx::query(AssertSqlSafe(format!(
+        let before = pg_query(AssertSqlSafe(format!(
             "SELECT \
              COALESCE(SUM(received_counter + received_post + received_online + received_national_portal), 0)::BIGINT \
              AS received, \
@@ -721,7 +836,7 @@ impl Store for PostgresStore {
         .map_err(database)?;
         let sums: Vec<String> =
             DAILY_COUNTERS.iter().map(|column| format!("COALESCE(SUM({column}), 0)::BIGINT AS {column}")).collect();
-        let during = sqlx::query(AssertSqlSafe(format!(
+        let during = pg_query(AssertSqlSafe(format!(
             "SELECT {} FROM stat_daily WHERE unit_id = $1 AND day >= $2 AND day <= $5 {filter}",
             sums.join(", ")
         )))
@@ -734,7 +849,7 @@ impl Store for PostgresStore {
         .await
         .map_err(database)?;
         let opened: i64 = column(
-            &sqlx::query(AssertSqlSafe(format!(
+            &pg_query(AssertSqlSafe(format!(
                 "SELECT COALESCE(SUM(n), 0)::BIGINT AS n FROM stat_due_opened WHERE unit_id = $1 AND due_day <= $2 {filter}"
             )))
             .bind(query.unit_id)
@@ -747,7 +862,7 @@ impl Store for PostgresStore {
             "n",
         )?;
         let closed: i64 = column(
-            &sqlx::query(AssertSqlSafe(format!(
+            &pg_query(AssertSqlSafe(format!(
                 "SELECT COALESCE(SUM(n), 0)::BIGINT AS n FROM stat_due_closed \
                  WHERE unit_id = $1 AND close_day <= $2 AND due_day <= $2 {filter}"
             )))
@@ -807,8 +922,12 @@ impl Store for PostgresStore {
             "SELECT month, unit_id, {} FROM stat_monthly WHERE month >= $1 AND month <= $2 GROUP BY month, unit_id",
             totals_columns(false)
         );
-        let rows =
-            sqlx::query(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(&self.pool).await.map_err(database)?;
+        let rows = pg_query(AssertSqlSafe(sql))
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
         let mut totals: BTreeMap<i32, [i64; 9]> = (first..=last).map(|month| (month, [0; 9])).collect();
         for row in &rows {
             let unit: i64 = row.try_get("unit_id").map_err(database)?;
@@ -829,7 +948,7 @@ impl Store for PostgresStore {
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
-        let rows = sqlx::query(
+        let rows = pg_query(
             "SELECT procedure, step, SUM(count)::BIGINT AS count, SUM(spent_seconds)::BIGINT AS spent, \
              SUM(over_budget)::BIGINT AS over FROM stat_steps WHERE unit_id = $1 AND day >= $2 AND day <= $3 \
              GROUP BY procedure, step ORDER BY procedure, step",
@@ -837,7 +956,7 @@ impl Store for PostgresStore {
         .bind(unit_id)
         .bind(day_number(from))
         .bind(day_number(to))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         rows.iter()
@@ -860,7 +979,7 @@ impl Store for PostgresStore {
     ) -> StoreResult<Vec<(StoredDossier, Vec<Event>)>> {
         let (after_unit, after_code) = after.unwrap_or((i64::MIN, String::new()));
         let mut tx = self.snapshot().await?;
-        let rows = sqlx::query(
+        let rows = pg_query(
             "SELECT unit_id, current_unit_id, code, state FROM dossiers WHERE (unit_id, code) > ($1, $2) \
              ORDER BY unit_id, code LIMIT $3",
         )
@@ -882,7 +1001,7 @@ impl Store for PostgresStore {
             .enumerate()
             .map(|(position, (dossier, _))| ((dossier.unit_id, dossier.state.code.clone()), position))
             .collect();
-        let events = sqlx::query(
+        let events = pg_query(
             "SELECT unit_id, code, seq, kind, actor, at, channel, payload FROM events \
              WHERE (unit_id, code) > ($1, $2) AND (unit_id, code) <= ($3, $4) ORDER BY unit_id, code, seq",
         )
@@ -907,11 +1026,10 @@ impl Store for PostgresStore {
         let mut aggregates = Aggregates::default();
         let mut tx = self.snapshot().await?;
         let columns = DAILY_COUNTERS.join(", ");
-        let rows =
-            sqlx::query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(database)?;
+        let rows = pg_query(AssertSqlSafe(format!("SELECT unit_id, procedure, field, day, {columns} FROM stat_daily")))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(database)?;
         for row in &rows {
             let mut counters = [0_i64; 9];
             for (index, name) in DAILY_COUNTERS.iter().enumerate() {
@@ -922,7 +1040,7 @@ impl Store for PostgresStore {
                 counters,
             );
         }
-        for row in &sqlx::query("SELECT unit_id, procedure, field, due_day, n FROM stat_due_opened")
+        for row in &pg_query("SELECT unit_id, procedure, field, due_day, n FROM stat_due_opened")
             .fetch_all(&mut *tx)
             .await
             .map_err(database)?
@@ -932,7 +1050,7 @@ impl Store for PostgresStore {
                 column(row, "n")?,
             );
         }
-        for row in &sqlx::query("SELECT unit_id, procedure, field, close_day, due_day, n FROM stat_due_closed")
+        for row in &pg_query("SELECT unit_id, procedure, field, close_day, due_day, n FROM stat_due_closed")
             .fetch_all(&mut *tx)
             .await
             .map_err(database)?
@@ -948,11 +1066,10 @@ impl Store for PostgresStore {
                 column(row, "n")?,
             );
         }
-        for row in
-            &sqlx::query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(database)?
+        for row in &pg_query("SELECT unit_id, procedure, step, day, count, spent_seconds, over_budget FROM stat_steps")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(database)?
         {
             aggregates.steps.insert(
                 (
@@ -966,29 +1083,33 @@ impl Store for PostgresStore {
         }
         tx.commit().await.map_err(database)?;
         let columns = DAILY_COUNTERS.join(", ");
-        for row in &sqlx::query(AssertSqlSafe(format!("SELECT unit_id, field, month, {columns} FROM stat_monthly")))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)?
-        {
-            let mut counters = [0_i64; 9];
-            for (slot, column) in counters.iter_mut().zip(DAILY_COUNTERS) {
-                *slot = row.try_get(column).map_err(database)?;
-            }
-            aggregates.monthly.insert(
-                (
+        for (table, bucket) in [("stat_monthly", "month"), ("stat_unit_daily", "day")] {
+            for row in &pg_query(AssertSqlSafe(format!("SELECT unit_id, field, {bucket}, {columns} FROM {table}")))
+                .fetch_all(&mut *self.session().await?)
+                .await
+                .map_err(database)?
+            {
+                let mut counters = [0_i64; 9];
+                for (slot, column) in counters.iter_mut().zip(DAILY_COUNTERS) {
+                    *slot = row.try_get(column).map_err(database)?;
+                }
+                let key = (
                     row.try_get("unit_id").map_err(database)?,
                     row.try_get("field").map_err(database)?,
-                    row.try_get("month").map_err(database)?,
-                ),
-                counters,
-            );
+                    row.try_get(bucket).map_err(database)?,
+                );
+                let rollup = if bucket == "month" { &mut aggregates.monthly } else { &mut aggregates.unit_daily };
+                rollup.insert(key, counters);
+            }
         }
         Ok(aggregates)
     }
 
     async fn dossier_count(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM dossiers").fetch_one(&self.pool).await.map_err(database)?;
+        let row = pg_query("SELECT COUNT(*) AS n FROM dossiers")
+            .fetch_one(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
         row.try_get("n").map_err(database)
     }
 
@@ -999,28 +1120,30 @@ impl Store for PostgresStore {
     }
 
     async fn setting_or_insert(&self, name: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        let mut session = self.session().await?;
+        pg_query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&mut *session)
             .await
             .map_err(database)?;
-        let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
+        session.end().await?;
+        let row = pg_query("SELECT value FROM settings WHERE name = $1")
             .bind(name)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.session().await?)
             .await
             .map_err(database)?;
         row.try_get("value").map_err(database)
     }
 
     async fn audit_for_target(&self, chain: i64, target: &str) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(
+        let rows = pg_query(
             "SELECT chain, seq, at, actor, action, target, client, prev_hash, hash FROM audit_log \
              WHERE chain = $1 AND target = $2 ORDER BY seq",
         )
         .bind(chain)
         .bind(target)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         rows.iter().map(audit_record).collect()
@@ -1028,14 +1151,14 @@ impl Store for PostgresStore {
 
     async fn audit_page(&self, after: Option<(i64, i64)>, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         let (chain, seq) = after.unwrap_or((i64::MIN, 0));
-        let rows = sqlx::query(
+        let rows = pg_query(
             "SELECT chain, seq, at, actor, action, target, client, prev_hash, hash FROM audit_log \
              WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3",
         )
         .bind(chain)
         .bind(seq)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         rows.iter().map(audit_record).collect()
@@ -1048,14 +1171,17 @@ impl Store for PostgresStore {
     }
 
     async fn unit_parents(&self) -> StoreResult<Vec<(i64, Option<i64>)>> {
-        let rows =
-            sqlx::query("SELECT id, parent_id FROM units ORDER BY id").fetch_all(&self.pool).await.map_err(database)?;
+        let rows = pg_query("SELECT id, parent_id FROM units ORDER BY id")
+            .fetch_all(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
         rows.iter().map(|row| Ok((column(row, "id")?, column(row, "parent_id")?))).collect()
     }
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<i64> {
         // One statement: the unique login decides, so two concurrent creations cannot both win.
-        let row = sqlx::query(
+        let mut session = self.session().await?;
+        let row = pg_query(
             "INSERT INTO users (login, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (login) DO NOTHING RETURNING id",
         )
@@ -1063,9 +1189,10 @@ impl Store for PostgresStore {
         .bind(&user.display_name)
         .bind(&user.password_hash)
         .bind(micros(user.created_at))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *session)
         .await
         .map_err(database)?;
+        session.end().await?;
         match row {
             Some(row) => column(&row, "id"),
             None => Err(user_exists(&user.login)),
@@ -1073,26 +1200,26 @@ impl Store for PostgresStore {
     }
 
     async fn user_by_login(&self, login: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1")))
+        let row = pg_query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1")))
             .bind(login)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.session().await?)
             .await
             .map_err(database)?;
         row.as_ref().map(user_record).transpose()
     }
 
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
+        let row = pg_query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.session().await?)
             .await
             .map_err(database)?;
         row.as_ref().map(user_record).transpose()
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY login")))
-            .fetch_all(&self.pool)
+        let rows = pg_query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY login")))
+            .fetch_all(&mut *self.session().await?)
             .await
             .map_err(database)?;
         rows.iter().map(user_record).collect()
@@ -1101,7 +1228,7 @@ impl Store for PostgresStore {
     async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let updated =
-            sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
+            pg_query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
                 .bind(password_hash)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -1116,7 +1243,7 @@ impl Store for PostgresStore {
 
     async fn set_disabled(&self, user_id: i64, disabled: bool) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let updated = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        let updated = pg_query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(disabled)
             .bind(user_id)
             .execute(&mut *tx)
@@ -1132,34 +1259,38 @@ impl Store for PostgresStore {
     }
 
     async fn add_grant(&self, user_id: i64, role: &str, unit_id: i64) -> StoreResult<bool> {
-        let inserted = sqlx::query(
+        let mut session = self.session().await?;
+        let inserted = pg_query(
             "INSERT INTO user_grants (user_id, role, unit_id) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, role, unit_id) DO NOTHING",
         )
         .bind(user_id)
         .bind(role)
         .bind(unit_id)
-        .execute(&self.pool)
+        .execute(&mut *session)
         .await
         .map_err(database)?;
+        session.end().await?;
         Ok(inserted.rows_affected() == 1)
     }
 
     async fn remove_grant(&self, user_id: i64, role: &str, unit_id: i64) -> StoreResult<bool> {
-        let deleted = sqlx::query("DELETE FROM user_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
+        let mut session = self.session().await?;
+        let deleted = pg_query("DELETE FROM user_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
             .bind(user_id)
             .bind(role)
             .bind(unit_id)
-            .execute(&self.pool)
+            .execute(&mut *session)
             .await
             .map_err(database)?;
+        session.end().await?;
         Ok(deleted.rows_affected() == 1)
     }
 
     async fn grants_of(&self, user_id: i64) -> StoreResult<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT role, unit_id FROM user_grants WHERE user_id = $1 ORDER BY role, unit_id")
+        let rows = pg_query("SELECT role, unit_id FROM user_grants WHERE user_id = $1 ORDER BY role, unit_id")
             .bind(user_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.session().await?)
             .await
             .map_err(database)?;
         rows.iter().map(|row| Ok((column(row, "role")?, column(row, "unit_id")?))).collect()
@@ -1172,7 +1303,7 @@ impl Store for PostgresStore {
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
         let failures: i64 =
-            sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+            pg_query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -1180,7 +1311,7 @@ impl Store for PostgresStore {
                 .ok_or_else(|| user_not_found(user_id))?
                 .try_get("failed_logins")
                 .map_err(database)?;
-        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+        pg_query("UPDATE users SET locked_until = $1 WHERE id = $2")
             .bind(optional_micros(locked_until(failures)))
             .bind(user_id)
             .execute(&mut *tx)
@@ -1191,11 +1322,13 @@ impl Store for PostgresStore {
     }
 
     async fn record_login_success(&self, user_id: i64) -> StoreResult<()> {
-        let updated = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        let mut session = self.session().await?;
+        let updated = pg_query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *session)
             .await
             .map_err(database)?;
+        session.end().await?;
         if updated.rows_affected() == 0 {
             return Err(user_not_found(user_id));
         }
@@ -1204,12 +1337,12 @@ impl Store for PostgresStore {
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        pg_query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(micros(session.created_at))
             .execute(&mut *tx)
             .await
             .map_err(database)?;
-        sqlx::query(
+        pg_query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&session.token_hash)
@@ -1224,28 +1357,30 @@ impl Store for PostgresStore {
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query(
+        let row = pg_query(
             "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.session().await?)
         .await
         .map_err(database)?;
         row.as_ref().map(session_record).transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        let mut session = self.session().await?;
+        pg_query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *session)
             .await
             .map_err(database)?;
-        Ok(())
+        session.end().await
     }
 
     async fn create_token(&self, token: &NewToken) -> StoreResult<i64> {
         let roles = roles_text(&token.roles)?;
-        sqlx::query(
+        let mut session = self.session().await?;
+        let id = pg_query(
             "INSERT INTO api_tokens (token_hash, user_id, name, roles, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(&token.token_hash)
@@ -1253,24 +1388,26 @@ impl Store for PostgresStore {
         .bind(&token.name)
         .bind(roles)
         .bind(micros(token.created_at))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *session)
         .await
         .map_err(database)?
         .try_get("id")
-        .map_err(database)
+        .map_err(database)?;
+        session.end().await?;
+        Ok(id)
     }
 
     async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1")))
+        let row = pg_query(AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1")))
             .bind(token_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.session().await?)
             .await
             .map_err(database)?;
         row.as_ref().map(token_record).transpose()
     }
 
     async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal<TokenRecord>>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
+        let rows = pg_query(AssertSqlSafe(format!(
             "SELECT {PRINCIPAL_USER}, t.id AS token_id, t.name AS token_name, t.roles AS token_roles, \
              t.created_at AS token_created_at, t.revoked_at AS token_revoked_at, \
              g.role AS grant_role, g.unit_id AS grant_unit \
@@ -1278,7 +1415,7 @@ impl Store for PostgresStore {
              WHERE t.token_hash = $1 ORDER BY g.role, g.unit_id"
         )))
         .bind(token_hash)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         let Some(first) = rows.first() else { return Ok(None) };
@@ -1294,14 +1431,14 @@ impl Store for PostgresStore {
     }
 
     async fn session_principal(&self, token_hash: &str) -> StoreResult<Option<Principal<SessionRecord>>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
+        let rows = pg_query(AssertSqlSafe(format!(
             "SELECT {PRINCIPAL_USER}, s.csrf_token, s.created_at AS session_created_at, \
              s.expires_at AS session_expires_at, g.role AS grant_role, g.unit_id AS grant_unit \
              FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
              WHERE s.token_hash = $1 ORDER BY g.role, g.unit_id"
         )))
         .bind(token_hash)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.session().await?)
         .await
         .map_err(database)?;
         let Some(first) = rows.first() else { return Ok(None) };
@@ -1316,29 +1453,30 @@ impl Store for PostgresStore {
     }
 
     async fn tokens_of(&self, user_id: i64) -> StoreResult<Vec<TokenRecord>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
-        )))
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
+        let rows =
+            pg_query(AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id")))
+                .bind(user_id)
+                .fetch_all(&mut *self.session().await?)
+                .await
+                .map_err(database)?;
         rows.iter().map(token_record).collect()
     }
 
     async fn revoke_token(&self, token_id: i64, at: Timestamp) -> StoreResult<bool> {
-        let updated = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        let mut session = self.session().await?;
+        let updated = pg_query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(micros(at))
             .bind(token_id)
-            .execute(&self.pool)
+            .execute(&mut *session)
             .await
             .map_err(database)?;
+        session.end().await?;
         Ok(updated.rows_affected() == 1)
     }
 }
 
 async fn insert_dossier(connection: &mut PgConnection, unit_id: i64, state: &DossierState) -> StoreResult<()> {
-    sqlx::query(
+    pg_query(
         "INSERT INTO dossiers (unit_id, code, current_unit_id, procedure, procedure_version, field, channel, status, \
          version, submitted_at, legal_due, appointment, state) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -1369,7 +1507,7 @@ async fn update_dossier(
     state: &DossierState,
     previous_version: i64,
 ) -> StoreResult<()> {
-    let result = sqlx::query(
+    let result = pg_query(
         "UPDATE dossiers SET current_unit_id = $1, status = $2, version = $3, legal_due = $4, appointment = $5, \
          state = $6 WHERE unit_id = $7 AND code = $8 AND version = $9",
     )
@@ -1423,7 +1561,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
                 .push_bind(optional_micros(state.appointment))
                 .push_bind(state_json);
         });
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
         let mut builder = QueryBuilder::<Postgres>::new(
             "INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) ",
         );
@@ -1437,7 +1575,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
                 .push_bind(&applicant.email)
                 .push_bind(&applicant.address);
         });
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
     let mut events: Vec<(i64, &str, &Event)> = batch
         .dossiers
@@ -1461,7 +1599,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
                 .push_bind(event.channel.as_str())
                 .push_bind(event.payload.to_string());
         });
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
     let sequences: Vec<_> = batch.sequences.iter().collect();
     for chunk in sequences.chunks(BULK_ROWS) {
@@ -1470,7 +1608,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
             row.push_bind(*unit_id).push_bind(*day).push_bind(**last);
         });
         builder.push(" ON CONFLICT (unit_id, day) DO UPDATE SET last = GREATEST(code_sequences.last, excluded.last)");
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
     let aggregates = &batch.aggregates;
     let daily: Vec<_> = aggregates.daily.iter().collect();
@@ -1488,9 +1626,9 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
             }
         });
         builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
-    upsert_monthly(tx, &store::monthly_of(&aggregates.daily)).await?;
+    upsert_rollups(tx, &store::unit_daily_of(&aggregates.daily)).await?;
     let opened: Vec<_> = aggregates.due_opened.iter().collect();
     for chunk in opened.chunks(BULK_ROWS) {
         let mut builder =
@@ -1500,7 +1638,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
         });
         builder
             .push(" ON CONFLICT (unit_id, due_day, procedure, field) DO UPDATE SET n = stat_due_opened.n + excluded.n");
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
     let closed: Vec<_> = aggregates.due_closed.iter().collect();
     for chunk in closed.chunks(BULK_ROWS) {
@@ -1516,7 +1654,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
                 .push_bind(**n);
         });
         builder.push(" ON CONFLICT (unit_id, close_day, due_day, procedure, field) DO UPDATE SET n = stat_due_closed.n + excluded.n");
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
     let steps: Vec<_> = aggregates.steps.iter().collect();
     for chunk in steps.chunks(BULK_ROWS) {
@@ -1536,7 +1674,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
             " ON CONFLICT (unit_id, procedure, step, day) DO UPDATE SET count = stat_steps.count + excluded.count, \
              spent_seconds = stat_steps.spent_seconds + excluded.spent_seconds, over_budget = stat_steps.over_budget + excluded.over_budget",
         );
-        builder.build().execute(&mut **tx).await.map_err(database)?;
+        builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
     Ok(())
 }
@@ -1604,7 +1742,7 @@ async fn insert_documents(
 ) -> StoreResult<()> {
     use sha2::Digest;
     for (index, document) in documents.iter().enumerate() {
-        sqlx::query(
+        pg_query(
             "INSERT INTO documents (unit_id, code, seq, name, content_type, size, sha256, content) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -1634,31 +1772,36 @@ fn document_record(row: &PgRow) -> StoreResult<store::DocumentRecord> {
 }
 
 /// Adds monthly counters to `stat_monthly` (multi-row upserts, in key order).
-async fn upsert_monthly(tx: &mut PgConnection, monthly: &BTreeMap<MonthKey, [i64; 9]>) -> StoreResult<()> {
-    let rows: Vec<_> = monthly.iter().collect();
+/// Adds per-unit daily counters to both roll-ups: `stat_unit_daily` and, summed by month,
+/// `stat_monthly` (rows in key order, see `apply_increments`).
+async fn upsert_rollups(tx: &mut PgConnection, unit_daily: &BTreeMap<UnitDayKey, [i64; 9]>) -> StoreResult<()> {
+    upsert_rollup(tx, "stat_unit_daily", "day", unit_daily).await?;
+    upsert_rollup(tx, "stat_monthly", "month", &store::months_of(unit_daily)).await
+}
+
+async fn upsert_rollup(
+    tx: &mut PgConnection,
+    table: &str,
+    bucket: &str,
+    rollup: &BTreeMap<(i64, String, i32), [i64; 9]>,
+) -> StoreResult<()> {
+    let rows: Vec<_> = rollup.iter().collect();
     let columns = DAILY_COUNTERS.join(", ");
     let updates: Vec<String> =
-        DAILY_COUNTERS.iter().map(|column| format!("{column} = stat_monthly.{column} + excluded.{column}")).collect();
+        DAILY_COUNTERS.iter().map(|column| format!("{column} = {table}.{column} + excluded.{column}")).collect();
     for chunk in rows.chunks(500) {
         let mut builder =
-            QueryBuilder::<Postgres>::new(format!("INSERT INTO stat_monthly (unit_id, field, month, {columns}) "));
-        builder.push_values(chunk, |mut row, ((unit_id, field, month), counters)| {
-            row.push_bind(*unit_id).push_bind(field).push_bind(*month);
+            QueryBuilder::<Postgres>::new(format!("INSERT INTO {table} (unit_id, field, {bucket}, {columns}) "));
+        builder.push_values(chunk, |mut row, ((unit_id, field, key), counters)| {
+            row.push_bind(*unit_id).push_bind(field).push_bind(*key);
             for counter in counters.iter() {
                 row.push_bind(*counter);
             }
         });
-        builder.push(format!(" ON CONFLICT (unit_id, month, field) DO UPDATE SET {}", updates.join(", ")));
-        builder.build().execute(&mut *tx).await.map_err(database)?;
+        builder.push(format!(" ON CONFLICT (unit_id, {bucket}, field) DO UPDATE SET {}", updates.join(", ")));
+        builder.build().persistent(named_statements()).execute(&mut *tx).await.map_err(database)?;
     }
     Ok(())
-}
-
-/// Adds counters into a running total.
-fn add_counters(total: &mut [i64; 9], counters: &[i64; 9]) {
-    for (slot, counter) in total.iter_mut().zip(counters) {
-        *slot += counter;
-    }
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, password_hash, disabled, failed_logins, locked_until, created_at";
@@ -1677,7 +1820,7 @@ fn user_not_found(user_id: i64) -> StoreError {
 
 /// Ends every session of an account (inside the caller's transaction).
 async fn end_sessions(tx: &mut PgConnection, user_id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(database)?;
+    pg_query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.map_err(database)?;
     Ok(())
 }
 

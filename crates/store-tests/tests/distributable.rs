@@ -17,7 +17,7 @@ const REFERENCE: [&str; 8] =
 
 /// Tables split by unit, with their distribution column (the receiving unit; the audit chain is
 /// the unit's id).
-const DISTRIBUTED: [(&str, &str); 12] = [
+const DISTRIBUTED: [(&str, &str); 13] = [
     ("applicants", "unit_id"),
     ("audit_log", "chain"),
     ("code_sequences", "unit_id"),
@@ -30,6 +30,7 @@ const DISTRIBUTED: [(&str, &str); 12] = [
     ("stat_due_opened", "unit_id"),
     ("stat_monthly", "unit_id"),
     ("stat_steps", "unit_id"),
+    ("stat_unit_daily", "unit_id"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

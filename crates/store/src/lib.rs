@@ -287,10 +287,16 @@ pub struct Aggregates {
     /// kept in the same transaction, so that a year's board reads months, not days. Backends
     /// derive it from `daily` when they write; `check` compares it with the recount.
     pub monthly: BTreeMap<MonthKey, [i64; 9]>,
+    /// `(unit, field, day)` → the daily counters summed over the unit's procedures: the roll-up
+    /// the board reads for the days at a period's edges (a few hundred rows a day instead of
+    /// thousands), kept like `monthly`.
+    pub unit_daily: BTreeMap<UnitDayKey, [i64; 9]>,
 }
 
 /// `(unit, field, month)` with months numbered `year * 12 + month - 1`.
 pub type MonthKey = (i64, String, i32);
+/// `(unit, field, day)`.
+pub type UnitDayKey = (i64, String, i32);
 
 /// The month number of a day number (`year * 12 + month - 1`).
 pub fn month_of_day(day: i32) -> i32 {
@@ -308,21 +314,40 @@ pub fn first_day_of_month(month: i32) -> i32 {
 
 /// The monthly roll-up of daily counters.
 pub fn monthly_of(daily: &BTreeMap<DayKey, [i64; 9]>) -> BTreeMap<MonthKey, [i64; 9]> {
-    let mut monthly: BTreeMap<MonthKey, [i64; 9]> = BTreeMap::new();
+    months_of(&unit_daily_of(daily))
+}
+
+/// The per-unit daily roll-up of daily counters (the procedure summed out).
+pub fn unit_daily_of(daily: &BTreeMap<DayKey, [i64; 9]>) -> BTreeMap<UnitDayKey, [i64; 9]> {
+    let mut unit_daily: BTreeMap<UnitDayKey, [i64; 9]> = BTreeMap::new();
     for ((unit, _, field, day), counters) in daily {
-        let entry = monthly.entry((*unit, field.clone(), month_of_day(*day))).or_insert([0; 9]);
-        for (total, counter) in entry.iter_mut().zip(counters) {
-            *total += counter;
-        }
+        add_counters(unit_daily.entry((*unit, field.clone(), *day)).or_insert([0; 9]), counters);
+    }
+    unit_daily
+}
+
+/// The monthly roll-up of per-unit daily counters (both roll-ups of a write come from its
+/// per-unit daily increments).
+pub fn months_of(unit_daily: &BTreeMap<UnitDayKey, [i64; 9]>) -> BTreeMap<MonthKey, [i64; 9]> {
+    let mut monthly: BTreeMap<MonthKey, [i64; 9]> = BTreeMap::new();
+    for ((unit, field, day), counters) in unit_daily {
+        add_counters(monthly.entry((*unit, field.clone(), month_of_day(*day))).or_insert([0; 9]), counters);
     }
     monthly
 }
 
+/// Adds counters into a running total.
+pub fn add_counters(total: &mut [i64; 9], counters: &[i64; 9]) {
+    for (slot, counter) in total.iter_mut().zip(counters) {
+        *slot += counter;
+    }
+}
+
 /// A piece of a period to sum: a range of whole months from the monthly roll-up or a range of
-/// days from the daily table, added or subtracted.
+/// days from the per-unit daily roll-up, added or subtracted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeriodPart {
-    /// Months (`stat_monthly.month`) rather than days (`stat_daily.day`).
+    /// Months (`stat_monthly.month`) rather than days (`stat_unit_daily.day`).
     pub monthly: bool,
     /// First month or day number.
     pub first: i32,

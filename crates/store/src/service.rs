@@ -126,15 +126,16 @@ pub fn increments(unit_id: i64, before: Option<&DossierState>, after: &DossierSt
         .collect()
 }
 
-/// The monthly roll-up of a write's daily increments (what backends add to `stat_monthly`).
-pub fn monthly_increments(increments: &[Increment]) -> BTreeMap<crate::MonthKey, [i64; 9]> {
-    let mut monthly: BTreeMap<crate::MonthKey, [i64; 9]> = BTreeMap::new();
+/// The per-unit daily roll-up of a write's daily increments (what backends add to
+/// `stat_unit_daily`, and, through [`crate::months_of`], to `stat_monthly`).
+pub fn unit_daily_increments(increments: &[Increment]) -> BTreeMap<crate::UnitDayKey, [i64; 9]> {
+    let mut unit_daily: BTreeMap<crate::UnitDayKey, [i64; 9]> = BTreeMap::new();
     for increment in increments {
         if let Increment::Daily { key: (unit, _, field, day), column } = increment {
-            monthly.entry((*unit, field.clone(), crate::month_of_day(*day))).or_insert([0; 9])[*column] += 1;
+            unit_daily.entry((*unit, field.clone(), *day)).or_insert([0; 9])[*column] += 1;
         }
     }
-    monthly
+    unit_daily
 }
 
 /// Adds increments to an in-memory aggregate set (the recount of `check`).
@@ -605,6 +606,7 @@ impl Service {
         diff_maps("due_closed", &stored.due_closed, &recount.due_closed, &mut differences);
         diff_maps("steps", &stored.steps, &recount.steps, &mut differences);
         diff_maps("monthly", &stored.monthly, &crate::monthly_of(&recount.daily), &mut differences);
+        diff_maps("unit_daily", &stored.unit_daily, &crate::unit_daily_of(&recount.daily), &mut differences);
         Ok(CheckReport { dossiers, differences })
     }
 }
