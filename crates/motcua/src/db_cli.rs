@@ -354,13 +354,23 @@ pub async fn simulate(
     let mut writer =
         motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 20_000)));
     let mut last = std::time::Instant::now();
-    let summary = motcua::simulation::run(&service, &mut writer, &plan, |done, total| {
+    let summary = motcua::simulation::run(&service, &mut writer, &plan, |done, total, generated| {
         if last.elapsed().as_secs_f64() >= 1.0 || done == total {
             last = std::time::Instant::now();
             let fraction = done as f64 / total.max(1) as f64;
             let elapsed = started.elapsed().as_secs_f64();
             let eta = if fraction > 0.0 { elapsed / fraction - elapsed } else { 0.0 };
-            eprint!("\r  {:5.1}%  {:.0} s elapsed, ETA {:.0} s   ", fraction * 100.0, elapsed, eta);
+            let width = 30;
+            let filled = ((fraction * width as f64).round() as usize).min(width);
+            eprint!(
+                "\r  [{}{}] {:5.1}%  {generated} hồ sơ / dossiers, {:.0}/s, {:.0} s elapsed, ETA {:.0} s   ",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                fraction * 100.0,
+                generated as f64 / elapsed.max(1e-9),
+                elapsed,
+                eta
+            );
         }
     })
     .await?;
@@ -406,7 +416,7 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
     println!("mô phỏng / simulating {from} .. {today}, ~{per_day} hồ sơ mỗi ngày làm việc / dossiers per working day");
     let mut writer =
         motcua::simulation::Writer::Bulk(Box::new(motcua::simulation::BulkWriter::new(service.clone(), 2_000)));
-    let summary = motcua::simulation::run(&service, &mut writer, &plan, |_, _| {}).await?;
+    let summary = motcua::simulation::run(&service, &mut writer, &plan, |_, _, _| {}).await?;
     if let motcua::simulation::Writer::Bulk(bulk) = &mut writer {
         bulk.flush().await?;
     }

@@ -228,7 +228,7 @@ pub async fn run(
     service: &Service,
     writer: &mut Writer<'_>,
     plan: &Plan,
-    mut progress: impl FnMut(u64, u64),
+    mut progress: impl FnMut(u64, u64, u64),
 ) -> Result<Summary> {
     let calendar = CivilCalendar::builtin()?;
     let store = service.store().clone();
@@ -270,7 +270,7 @@ pub async fn run(
                 }
             }
         }
-        progress((day - plan.from).get_days() as u64, total_days);
+        progress((day - plan.from).get_days() as u64, total_days, summary.dossiers);
         day = day.tomorrow()?;
     }
     Ok(summary)

@@ -29,10 +29,10 @@ async fn bulk_path_equals_service_path() {
     };
     let (one_by_one, first_path) = fresh("service").await;
     let summary_service =
-        run(&one_by_one, &mut Writer::Service(&one_by_one), &plan, |_, _| {}).await.expect("service path");
+        run(&one_by_one, &mut Writer::Service(&one_by_one), &plan, |_, _, _| {}).await.expect("service path");
     let (bulk_service, second_path) = fresh("bulk").await;
     let mut bulk = Writer::Bulk(Box::new(BulkWriter::new(bulk_service.clone(), 37)));
-    let summary_bulk = run(&bulk_service, &mut bulk, &plan, |_, _| {}).await.expect("bulk path");
+    let summary_bulk = run(&bulk_service, &mut bulk, &plan, |_, _, _| {}).await.expect("bulk path");
     if let Writer::Bulk(writer) = &mut bulk {
         writer.flush().await.expect("flush");
     }
@@ -69,7 +69,7 @@ async fn a_period_without_procedures_is_refused() {
         now: "2001-03-01T12:00:00+07:00".parse().expect("instant"),
     };
     let (service, path) = fresh("empty").await;
-    let error = run(&service, &mut Writer::Service(&service), &plan, |_, _| {}).await.expect_err("refused");
+    let error = run(&service, &mut Writer::Service(&service), &plan, |_, _, _| {}).await.expect_err("refused");
     assert!(error.to_string().contains("no procedure of the catalogue is in force"), "{error}");
     assert_eq!(service.store().dossier_count().await.expect("count"), 0);
     for suffix in ["", "-wal", "-shm"] {

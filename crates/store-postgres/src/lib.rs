@@ -161,7 +161,11 @@ impl PostgresStore {
     /// Migrations take a session lock: run them against PostgreSQL directly, not the pooler.
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
         let (url, pooled) = pooler_parameter(url)?;
-        let mut options = PgConnectOptions::from_str(&url).map_err(database)?;
+        // No JIT: every statement here reads or writes a handful of rows, but a generic plan's
+        // row estimate can pass JIT's cost threshold and then compiling costs ~0.5 s (seen on the
+        // dossier pages of a 5-million-dossier database). Behind pgbouncer this startup option is
+        // dropped: set `jit = off` on the database there (ALTER DATABASE ... SET jit = off).
+        let mut options = PgConnectOptions::from_str(&url).map_err(database)?.options([("jit", "off")]);
         if pooled {
             UNNAMED_STATEMENTS.store(true, Ordering::Relaxed);
             options = options.statement_cache_capacity(0);
@@ -989,11 +993,10 @@ impl Store for PostgresStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(database)?;
-        let Some(last) = rows.last() else {
+        if rows.is_empty() {
             tx.commit().await.map_err(database)?;
             return Ok(Vec::new());
-        };
-        let (last_unit, last_code): (i64, String) = (column(last, "unit_id")?, column(last, "code")?);
+        }
         let mut page: Vec<(StoredDossier, Vec<Event>)> =
             rows.iter().map(|row| Ok((stored_dossier(row)?, Vec::new()))).collect::<StoreResult<_>>()?;
         let index: HashMap<(i64, String), usize> = page
@@ -1001,14 +1004,17 @@ impl Store for PostgresStore {
             .enumerate()
             .map(|(position, (dossier, _))| ((dossier.unit_id, dossier.state.code.clone()), position))
             .collect();
+        // The page's keys as arrays, not a key range: a generic plan for a range of parameters
+        // is estimated at millions of rows and ran as a parallel scan (1.3 s at 5 M dossiers).
+        let (units, codes): (Vec<i64>, Vec<String>) =
+            page.iter().map(|(dossier, _)| (dossier.unit_id, dossier.state.code.clone())).unzip();
         let events = pg_query(
-            "SELECT unit_id, code, seq, kind, actor, at, channel, payload FROM events \
-             WHERE (unit_id, code) > ($1, $2) AND (unit_id, code) <= ($3, $4) ORDER BY unit_id, code, seq",
+            "SELECT e.unit_id, e.code, e.seq, e.kind, e.actor, e.at, e.channel, e.payload \
+             FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS page (unit_id, code) \
+             JOIN events e ON e.unit_id = page.unit_id AND e.code = page.code ORDER BY e.unit_id, e.code, e.seq",
         )
-        .bind(after_unit)
-        .bind(&after_code)
-        .bind(last_unit)
-        .bind(&last_code)
+        .bind(&units)
+        .bind(&codes)
         .fetch_all(&mut *tx)
         .await
         .map_err(database)?;
