@@ -1,8 +1,32 @@
 //! The store test suite. Every function takes a freshly migrated, empty store and panics on
-//! failure; `tests/sqlite.rs` and `tests/postgres.rs` run each one on its backend.
+//! failure; `tests/sqlite.rs`, `tests/postgres.rs` and `tests/pgbouncer.rs` run each one on
+//! their backend, all from the one list in [`scenarios!`].
 //! Also: helpers to create throwaway databases for tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+/// Calls `$suite!(...)` with every scenario of the suite, so that each backend's test file runs
+/// the same list: `store_tests::scenarios!(suite);` after defining `macro_rules! suite`.
+#[macro_export]
+macro_rules! scenarios {
+    ($suite:ident) => {
+        $suite!(
+            catalogue_import_and_lookup,
+            full_lifecycle_with_statistics,
+            supplement_restart_apology_and_late,
+            invalid_transitions_write_nothing,
+            idempotent_intake,
+            concurrent_clients,
+            audit_chain,
+            unit_office_hours,
+            accounts_round_trip,
+            queue_pages,
+            totals_by_unit_and_field,
+            documents_with_intake,
+            totals_across_months,
+        );
+    };
+}
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

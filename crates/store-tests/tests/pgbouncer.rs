@@ -40,21 +40,7 @@ macro_rules! suite {
     };
 }
 
-suite!(
-    catalogue_import_and_lookup,
-    full_lifecycle_with_statistics,
-    supplement_restart_apology_and_late,
-    invalid_transitions_write_nothing,
-    idempotent_intake,
-    concurrent_clients,
-    audit_chain,
-    unit_office_hours,
-    accounts_round_trip,
-    queue_pages,
-    totals_by_unit_and_field,
-    documents_with_intake,
-    totals_across_months,
-);
+store_tests::scenarios!(suite);
 
 /// Why the store needs `pooler=transaction`: two plain sqlx connections through the pooler's
 /// one-server alias (`single`) collide on the statement name sqlx gives each connection's first

@@ -19,21 +19,7 @@ macro_rules! suite {
     };
 }
 
-suite!(
-    catalogue_import_and_lookup,
-    full_lifecycle_with_statistics,
-    supplement_restart_apology_and_late,
-    invalid_transitions_write_nothing,
-    idempotent_intake,
-    concurrent_clients,
-    audit_chain,
-    unit_office_hours,
-    accounts_round_trip,
-    queue_pages,
-    totals_by_unit_and_field,
-    documents_with_intake,
-    totals_across_months,
-);
+store_tests::scenarios!(suite);
 
 /// As on SQLite: edited, deleted and inserted audit entries are found.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

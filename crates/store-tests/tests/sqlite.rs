@@ -30,21 +30,7 @@ macro_rules! suite {
     };
 }
 
-suite!(
-    catalogue_import_and_lookup,
-    full_lifecycle_with_statistics,
-    supplement_restart_apology_and_late,
-    invalid_transitions_write_nothing,
-    idempotent_intake,
-    concurrent_clients,
-    audit_chain,
-    unit_office_hours,
-    accounts_round_trip,
-    queue_pages,
-    totals_by_unit_and_field,
-    documents_with_intake,
-    totals_across_months,
-);
+store_tests::scenarios!(suite);
 
 /// Someone with write access to the database file edits, deletes or inserts audit entries:
 /// `audit_verify` names the first broken entry each time.
