@@ -1089,7 +1089,9 @@ impl Store for PostgresStore {
         }
         tx.commit().await.map_err(database)?;
         let columns = DAILY_COUNTERS.join(", ");
-        for (table, bucket) in [("stat_monthly", "month"), ("stat_unit_daily", "day")] {
+        for (table, bucket, rollup) in
+            [("stat_monthly", "month", &mut aggregates.monthly), ("stat_unit_daily", "day", &mut aggregates.unit_daily)]
+        {
             for row in &pg_query(AssertSqlSafe(format!("SELECT unit_id, field, {bucket}, {columns} FROM {table}")))
                 .fetch_all(&mut *self.session().await?)
                 .await
@@ -1104,7 +1106,6 @@ impl Store for PostgresStore {
                     row.try_get("field").map_err(database)?,
                     row.try_get(bucket).map_err(database)?,
                 );
-                let rollup = if bucket == "month" { &mut aggregates.monthly } else { &mut aggregates.unit_daily };
                 rollup.insert(key, counters);
             }
         }

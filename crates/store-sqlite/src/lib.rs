@@ -103,13 +103,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        // The pool's one writer takes the bulk loads: a 64 MiB page cache (SQLite's default is
-        // 2 MiB) keeps the index pages they touch between statements instead of re-reading them.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone().pragma("cache_size", "-65536"))
-            .await
-            .map_err(database)?;
+        let writer =
+            SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(database)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone().read_only(true))
@@ -730,7 +725,9 @@ impl Store for SqliteStore {
             );
         }
         let columns = DAILY_COUNTERS.join(", ");
-        for (table, bucket) in [("stat_monthly", "month"), ("stat_unit_daily", "day")] {
+        for (table, bucket, rollup) in
+            [("stat_monthly", "month", &mut aggregates.monthly), ("stat_unit_daily", "day", &mut aggregates.unit_daily)]
+        {
             for row in &sqlx::query(AssertSqlSafe(format!("SELECT unit_id, field, {bucket}, {columns} FROM {table}")))
                 .fetch_all(&self.reader)
                 .await
@@ -745,7 +742,6 @@ impl Store for SqliteStore {
                     row.try_get("field").map_err(database)?,
                     row.try_get(bucket).map_err(database)?,
                 );
-                let rollup = if bucket == "month" { &mut aggregates.monthly } else { &mut aggregates.unit_daily };
                 rollup.insert(key, counters);
             }
         }
