@@ -94,10 +94,13 @@ impl BulkWriter {
         Ok(())
     }
 
-    /// Writes everything pending and waits until it is written.
+    /// Writes everything pending, waits until it is written, and ends the load: the store's
+    /// deferred work (secondary indexes, checkpoints) is done on return.
     pub async fn flush(&mut self) -> Result<()> {
         self.start_flush().await?;
-        self.wait_for_writer().await
+        self.wait_for_writer().await?;
+        self.service.store().bulk_finish().await?;
+        Ok(())
     }
 
     async fn submit(

@@ -37,6 +37,51 @@ pub struct SqliteStore {
     /// Dossier writes go to the writer task, which commits them in groups.
     jobs: mpsc::Sender<Job>,
     procedures: ProcedureCache,
+    /// Where a database was opened from, for the bulk load's checkpointing connection.
+    options: SqliteConnectOptions,
+    /// State of a bulk load in progress (see [`SqliteStore::bulk_insert`]).
+    bulk: tokio::sync::Mutex<BulkLoad>,
+}
+
+/// A bulk load in progress: the secondary indexes it dropped (rebuilt at the end, one sort each,
+/// instead of one random insert per row) and its checkpointer, which copies the WAL into the
+/// database on its own connection while the next batch is written.
+#[derive(Default)]
+struct BulkLoad {
+    /// The load began on an empty `dossiers` table and dropped [`DEFERRED_INDEXES`].
+    started: bool,
+    /// The running checkpoint, which hands its connection back.
+    checkpoint: Option<tokio::task::JoinHandle<StoreResult<SqliteConnection>>>,
+    /// The checkpointing connection between checkpoints.
+    idle: Option<SqliteConnection>,
+    /// Batches committed since the WAL last started over.
+    since_restart: u32,
+}
+
+/// A bulk load lets the WAL start over every this many batches: it waits for the checkpointer to
+/// reach the last commit, so the next write begins at the start of the file again. Without it the
+/// checkpointer never catches up with a writer that never pauses, and the WAL grows with the load.
+const WAL_RESTART_EVERY: u32 = 3;
+
+/// Secondary indexes of the tables a bulk load fills, as the migrations leave them: a bulk load
+/// into an empty database drops them and builds them again at its end; `migrate` creates any that
+/// is missing (a load that stopped half-way). A test compares them with the migrated schema.
+pub const DEFERRED_INDEXES: [(&str, &str); 3] = [
+    ("dossiers_by_code", "CREATE UNIQUE INDEX dossiers_by_code ON dossiers (code)"),
+    ("dossiers_queue_due", "CREATE INDEX dossiers_queue_due ON dossiers (current_unit_id, status, appointment, code)"),
+    ("dossiers_queue_new", "CREATE INDEX dossiers_queue_new ON dossiers (current_unit_id, status, submitted_at, code)"),
+];
+
+/// SQLite's default WAL auto-checkpoint (pages), restored when a bulk load ends.
+const WAL_AUTOCHECKPOINT: i64 = 1_000;
+
+/// Creates every deferred index that does not exist.
+async fn ensure_deferred_indexes(connection: &mut SqliteConnection) -> StoreResult<()> {
+    for (_, create) in DEFERRED_INDEXES {
+        let sql = create.replacen(" INDEX ", " INDEX IF NOT EXISTS ", 1);
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *connection).await.map_err(database)?;
+    }
+    Ok(())
 }
 
 /// Immutable procedure versions by `(code, version)`.
@@ -114,7 +159,7 @@ impl SqliteStore {
         let procedures: ProcedureCache = Arc::new(RwLock::new(HashMap::new()));
         let (jobs, queue) = mpsc::channel(1_024);
         tokio::spawn(writer_task(connection, queue, procedures.clone()));
-        Ok(SqliteStore { writer, reader, jobs, procedures })
+        Ok(SqliteStore { writer, reader, jobs, procedures, options, bulk: tokio::sync::Mutex::default() })
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, sqlx::Sqlite>> {
@@ -265,7 +310,12 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations").run(&self.writer).await.map_err(|error| StoreError::Database(error.to_string()))
+        sqlx::migrate!("./migrations")
+            .run(&self.writer)
+            .await
+            .map_err(|error| StoreError::Database(error.to_string()))?;
+        let mut connection = self.writer.acquire().await.map_err(database)?;
+        ensure_deferred_indexes(&mut connection).await
     }
 
     async fn known_structures(&self) -> StoreResult<BTreeSet<String>> {
@@ -752,13 +802,85 @@ impl Store for SqliteStore {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM dossiers").fetch_one(&self.reader).await.map_err(database)?.get("n"))
     }
 
+    /// One batch of a bulk load. The first batch into an empty `dossiers` table drops the
+    /// deferred secondary indexes and turns the writer's automatic checkpoints off; after each
+    /// commit a passive checkpoint runs on a second connection while the caller computes and
+    /// writes the next batch. Every batch is still committed with `synchronous=FULL`.
+    /// [`Store::bulk_finish`] undoes all this.
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()> {
+        let mut bulk = self.bulk.lock().await;
+        if bulk.started && bulk.since_restart >= WAL_RESTART_EVERY {
+            let connection = match (bulk.checkpoint.take(), bulk.idle.take()) {
+                (Some(running), _) => Some(running.await.map_err(|error| StoreError::Database(error.to_string()))??),
+                (None, idle) => idle,
+            };
+            if let Some(mut connection) = connection {
+                // The checkpoint that just ended may have started before the last commit.
+                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut connection).await.map_err(database)?;
+                bulk.idle = Some(connection);
+            }
+            bulk.since_restart = 0;
+        }
         let mut tx = self.begin().await?;
         // A bulk load touches index pages all over its tables: a 256 MiB page cache for the
         // connection that loads (only bulk loads raise it; the server never calls this).
         sqlx::query("PRAGMA cache_size = -262144").execute(&mut *tx).await.map_err(database)?;
+        if !bulk.started {
+            let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM dossiers)")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(database)?;
+            if empty {
+                for (name, _) in DEFERRED_INDEXES {
+                    sqlx::query(AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(database)?;
+                }
+                bulk.started = true;
+            }
+        }
         bulk_write(&mut tx, batch).await?;
-        tx.commit().await.map_err(database)
+        tx.commit().await.map_err(database)?;
+        if bulk.started {
+            bulk.since_restart += 1;
+            sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&self.writer).await.map_err(database)?;
+            let running = bulk.checkpoint.as_ref().is_some_and(|checkpoint| !checkpoint.is_finished());
+            if !running {
+                let connection = match (bulk.checkpoint.take(), bulk.idle.take()) {
+                    (Some(finished), _) => {
+                        finished.await.map_err(|error| StoreError::Database(error.to_string()))??
+                    }
+                    (None, Some(idle)) => idle,
+                    (None, None) => self.options.connect().await.map_err(database)?,
+                };
+                bulk.checkpoint = Some(tokio::spawn(async move {
+                    let mut connection = connection;
+                    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut connection).await.map_err(database)?;
+                    Ok(connection)
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    async fn bulk_finish(&self) -> StoreResult<()> {
+        let mut bulk = self.bulk.lock().await;
+        if let Some(checkpoint) = bulk.checkpoint.take() {
+            checkpoint.await.map_err(|error| StoreError::Database(error.to_string()))??;
+        }
+        bulk.idle = None;
+        if !std::mem::take(&mut bulk.started) {
+            return Ok(());
+        }
+        let mut connection = self.writer.acquire().await.map_err(database)?;
+        ensure_deferred_indexes(&mut connection).await?;
+        sqlx::query(AssertSqlSafe(format!("PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")))
+            .execute(&mut *connection)
+            .await
+            .map_err(database)?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *connection).await.map_err(database)?;
+        Ok(())
     }
 
     async fn audit_append(&self, entry: AuditWrite) -> StoreResult<()> {

@@ -60,3 +60,46 @@ async fn audit_tampering_is_detected() {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
+
+/// The indexes of a database's definition as SQLite stores it, by name.
+async fn index_sql(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    use sqlx::Connection;
+    let mut connection =
+        sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await.expect("open directly");
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            .fetch_all(&mut connection)
+            .await
+            .expect("indexes");
+    rows.into_iter().collect()
+}
+
+/// A bulk load into an empty database drops the dossiers' secondary indexes and builds them
+/// again when it ends; a load that stops half-way gets them back at the next start (migrate).
+/// The deferred list is the migrated schema's, word for word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_load_defers_secondary_indexes() {
+    let (store, path) = fresh().await;
+    store.migrate().await.expect("migrate");
+    let migrated = index_sql(&path).await;
+    for (name, create) in store_sqlite::DEFERRED_INDEXES {
+        assert_eq!(migrated.get(name).map(String::as_str), Some(create), "{name} as migrated");
+    }
+    store.bulk_insert(&store::BulkBatch::default()).await.expect("first batch");
+    let during = index_sql(&path).await;
+    for (name, _) in store_sqlite::DEFERRED_INDEXES {
+        assert!(!during.contains_key(name), "{name} is dropped during the load");
+    }
+    store.bulk_finish().await.expect("finish");
+    assert_eq!(index_sql(&path).await, migrated, "the load ends with the migrated indexes");
+
+    store.bulk_insert(&store::BulkBatch::default()).await.expect("a load that never finishes");
+    drop(store);
+    let reopened = SqliteStore::connect(&format!("sqlite:{}", path.display())).await.expect("reopen");
+    reopened.migrate().await.expect("migrate again");
+    assert_eq!(index_sql(&path).await, migrated, "the next start rebuilds them");
+    drop(reopened);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}

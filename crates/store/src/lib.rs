@@ -600,6 +600,11 @@ pub trait Store: Send + Sync {
     /// Writes a batch computed in memory in one transaction (multi-row inserts). For loading
     /// simulated data into a database whose codes it does not collide with.
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()>;
+    /// Ends a bulk load: whatever [`Store::bulk_insert`] deferred (secondary indexes, checkpoints)
+    /// is done before this returns. Safe to call when nothing was deferred.
+    async fn bulk_finish(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// `(id, parent_id)` of every unit of every structure (the access checks' tree).
     async fn unit_parents(&self) -> StoreResult<Vec<(i64, Option<i64>)>>;

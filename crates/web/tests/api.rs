@@ -701,6 +701,7 @@ async fn public_reads_go_to_the_replica() {
         ..store::BulkBatch::default()
     };
     replica.bulk_insert(&batch).await.expect("replicate");
+    replica.bulk_finish().await.expect("finish the copy");
     let (status, found) = app.get(&format!("/api/v1/public/dossiers/{code}?secret={secret}")).await;
     assert_eq!(status, StatusCode::OK, "{found}");
     assert_eq!(found["code"], code.as_str());
