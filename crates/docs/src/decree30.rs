@@ -175,7 +175,13 @@ mod tests {
         let check = |authority, principal, deputy_for, position, expected: &[&str]| {
             assert_eq!(signer_lines(authority, principal, deputy_for, position), expected);
         };
-        check(Some(Authority::OnBehalfOf), Some("Ủy ban nhân dân"), None, "Chủ tịch", &["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]);
+        check(
+            Some(Authority::OnBehalfOf),
+            Some("Ủy ban nhân dân"),
+            None,
+            "Chủ tịch",
+            &["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+        );
         check(
             Some(Authority::OnBehalfOf),
             Some("ỦY BAN NHÂN DÂN"),
@@ -185,8 +191,20 @@ mod tests {
         );
         check(Some(Authority::ForTheHead), Some("GIÁM ĐỐC"), None, "PHÓ GIÁM ĐỐC", &["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]);
         check(Some(Authority::Acting), Some("GIÁM ĐỐC"), None, "PHÓ GIÁM ĐỐC", &["Q. GIÁM ĐỐC"]);
-        check(Some(Authority::ByOrder), Some("CHỦ TỊCH"), None, "CHÁNH VĂN PHÒNG", &["TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"]);
-        check(Some(Authority::ByDelegation), Some("GIÁM ĐỐC"), None, "TRƯỞNG PHÒNG", &["TUQ. GIÁM ĐỐC", "TRƯỞNG PHÒNG"]);
+        check(
+            Some(Authority::ByOrder),
+            Some("CHỦ TỊCH"),
+            None,
+            "CHÁNH VĂN PHÒNG",
+            &["TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"],
+        );
+        check(
+            Some(Authority::ByDelegation),
+            Some("GIÁM ĐỐC"),
+            None,
+            "TRƯỞNG PHÒNG",
+            &["TUQ. GIÁM ĐỐC", "TRƯỞNG PHÒNG"],
+        );
         check(None, None, None, "Chủ tịch", &["CHỦ TỊCH"]);
         let prefixes: Vec<_> = Authority::ALL.iter().map(|authority| authority.prefix()).collect();
         assert_eq!(prefixes, ["TM.", "Q.", "KT.", "TL.", "TUQ."]);

@@ -30,7 +30,11 @@ pub struct RenderOptions {
 }
 
 /// Renders `data` as a PDF/A-2b document of `kind` with `options`. See [`crate::render`].
-pub fn render_with(kind: DocumentKind, data: &serde_json::Value, options: &RenderOptions) -> Result<Rendered, RenderError> {
+pub fn render_with(
+    kind: DocumentKind,
+    data: &serde_json::Value,
+    options: &RenderOptions,
+) -> Result<Rendered, RenderError> {
     let view = kind.prepare(data)?;
     let compiled = compile(kind, &view, options)?;
     let pdf = export(kind, &view, &compiled.document)?;
@@ -41,6 +45,7 @@ pub fn render_with(kind: DocumentKind, data: &serde_json::Value, options: &Rende
         title: view.title,
         pages: compiled.document.pages().len(),
         signature_boxes: compiled.signature_boxes,
+        warnings: compiled.warnings,
     })
 }
 
@@ -170,7 +175,8 @@ impl World for RenderWorld<'_> {
 /// Compiles the template of `kind` over `view`, and reads back the reserved boxes.
 pub(crate) fn compile(kind: DocumentKind, view: &View, options: &RenderOptions) -> Result<Compiled, RenderError> {
     let engine = Engine::get().map_err(|message| RenderError::Template { kind, message })?;
-    let main = file_id(&format!("/{}.typ", kind.template())).map_err(|message| RenderError::Template { kind, message })?;
+    let main =
+        file_id(&format!("/{}.typ", kind.template())).map_err(|message| RenderError::Template { kind, message })?;
     let mut data = view.data.clone();
     data["paper"] = json!(match view.paper {
         Paper::A4 => "a4",
@@ -179,7 +185,8 @@ pub(crate) fn compile(kind: DocumentKind, view: &View, options: &RenderOptions) 
     });
     data["pdf_title"] = json!(view.title);
     data["outline_boxes"] = json!(options.outline_signature_boxes);
-    let bytes = serde_json::to_vec(&data).map_err(|error| RenderError::Template { kind, message: error.to_string() })?;
+    let bytes =
+        serde_json::to_vec(&data).map_err(|error| RenderError::Template { kind, message: error.to_string() })?;
     let world = RenderWorld { engine, main, data: Bytes::new(bytes) };
     let warned = typst::compile::<PagedDocument>(&world);
     let document = warned.output.map_err(|errors| RenderError::Template { kind, message: diagnostics(&errors) })?;
@@ -217,11 +224,13 @@ fn signature_boxes(document: &PagedDocument) -> Result<Vec<SignatureBox>, String
     for content in introspector.query(&Selector::Label(label)) {
         let metadata = content.to_packed::<MetadataElem>().ok_or("signature label on something other than metadata")?;
         let value = serde_json::to_value(&metadata.value).map_err(|error| error.to_string())?;
-        let meta: BoxMetadata = serde_json::from_value(value).map_err(|error| format!("signature metadata: {error}"))?;
+        let meta: BoxMetadata =
+            serde_json::from_value(value).map_err(|error| format!("signature metadata: {error}"))?;
         let location = content.location().ok_or("signature metadata without location")?;
         let position = introspector.position(location).ok_or("signature metadata without position")?;
         let page = position.page.get();
-        let page_height = document.pages().get(page - 1).ok_or("signature box on a missing page")?.frame.height().to_pt();
+        let page_height =
+            document.pages().get(page - 1).ok_or("signature box on a missing page")?.frame.height().to_pt();
         let role = match meta.role.as_str() {
             "person" => SignatureRole::Person,
             "agency" => SignatureRole::Agency,
@@ -265,7 +274,10 @@ fn location(span: DiagSpan) -> String {
         DiagSpanKind::Detached => return String::new(),
         DiagSpanKind::Range { id, range } => (id, Some(range)),
         DiagSpanKind::Number { id, num, sub_range } => {
-            let range = Engine::get().ok().and_then(|engine| engine.sources.get(&id)).and_then(|source| source.range(num, sub_range));
+            let range = Engine::get()
+                .ok()
+                .and_then(|engine| engine.sources.get(&id))
+                .and_then(|source| source.range(num, sub_range));
             (id, range)
         }
     };

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use crate::decree30::{self, Authority};
 use crate::kind::DocumentKind;
-use crate::model::{Applicant, Contact, Document, Invalid, Issuer, Paper, Signer, View, not_before, not_empty, short_datetime};
+use crate::model::{
+    Applicant, Contact, Document, Invalid, Issuer, Paper, Signer, View, not_before, not_empty, short_datetime,
+};
 use crate::numbering::format_number;
 
 /// Form 01: receipt of a dossier and appointment for the result.
@@ -276,8 +278,8 @@ fn title(kind: DocumentKind, code: Option<&str>) -> String {
 /// The one-stop desk of Phường Sài Gòn (unit code 26740), the examples' issuer.
 fn example_desk() -> Issuer {
     Issuer {
-        parent: Some("ỦY BAN NHÂN DÂN PHƯỜNG SÀI GÒN".into()),
-        name: "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ".into(),
+        parent: Some("ỦY BAN NHÂN DÂN\nPHƯỜNG SÀI GÒN".into()),
+        name: "BỘ PHẬN TIẾP NHẬN\nVÀ TRẢ KẾT QUẢ".into(),
         abbreviation: None,
         place: "Sài Gòn".into(),
     }
@@ -336,7 +338,12 @@ impl Document for Receipt {
         if self.sets == 0 {
             return Err(Invalid::Refused { field: "sets".into(), reason: "at least one set".into() });
         }
-        not_before(self.return_at, self.received_at, "return_at", "the result cannot be due before the dossier is received")
+        not_before(
+            self.return_at,
+            self.received_at,
+            "return_at",
+            "the result cannot be due before the dossier is received",
+        )
     }
 
     fn view(&self) -> View {
@@ -422,7 +429,7 @@ impl Document for Refusal {
             issuer: example_desk(),
             date: date(2026, 3, 9),
             dossier_code: Some("26740-260309-0004".into()),
-            receiving_body: "Bộ phận tiếp nhận và trả kết quả phường Sài Gòn".into(),
+            receiving_body: "Ủy ban nhân dân phường Sài Gòn".into(),
             applicant: Applicant {
                 name: "Võ Thanh Tùng".into(),
                 address: "số 8 đường Pasteur, phường Sài Gòn, Thành phố Hồ Chí Minh".into(),
@@ -491,7 +498,12 @@ impl Document for Apology {
 
     fn validate(&self) -> Result<(), Invalid> {
         self.signer.validate("signer")?;
-        not_before(self.promised_at.date(), self.received_on, "promised_at", "the appointment cannot precede the receipt")?;
+        not_before(
+            self.promised_at.date(),
+            self.received_on,
+            "promised_at",
+            "the appointment cannot precede the receipt",
+        )?;
         match self.new_return_at > self.promised_at {
             true => Ok(()),
             false => Err(Invalid::Refused {
@@ -515,7 +527,7 @@ impl Document for Apology {
                 "received_on": decree30::date_phrase(self.received_on),
                 "receiving_body": self.receiving_body,
                 "procedure": self.procedure,
-                "code": self.dossier_code,
+                "dossier_code": self.dossier_code,
                 "promised_at": decree30::datetime_phrase(self.promised_at),
                 "reason": self.reason,
                 "new_return_at": decree30::datetime_phrase(self.new_return_at),
@@ -530,15 +542,16 @@ impl Document for ControlSheet {
     const KIND: DocumentKind = DocumentKind::ControlSheet;
 
     fn example() -> ControlSheet {
-        let step = |from: &str, giver: &str, to: &str, receiver: &str, at: DateTime, result, note: Option<&str>| Handover {
-            from: from.into(),
-            giver: giver.into(),
-            to: to.into(),
-            receiver: receiver.into(),
-            at,
-            result,
-            note: note.map(Into::into),
-        };
+        let step =
+            |from: &str, giver: &str, to: &str, receiver: &str, at: DateTime, result, note: Option<&str>| Handover {
+                from: from.into(),
+                giver: giver.into(),
+                to: to.into(),
+                receiver: receiver.into(),
+                at,
+                result,
+                note: note.map(Into::into),
+            };
         let desk = "Bộ phận tiếp nhận và trả kết quả";
         let office = "Phòng Kinh tế, Hạ tầng và Đô thị";
         ControlSheet {
@@ -548,7 +561,15 @@ impl Document for ControlSheet {
             lead_body: "Phòng Kinh tế, Hạ tầng và Đô thị phường Sài Gòn".into(),
             coordinating_bodies: vec!["Sở Xây dựng Thành phố Hồ Chí Minh".into()],
             handovers: vec![
-                step(desk, "Trần Minh Khôi", office, "Lê Văn Nam", date(2026, 2, 13).at(10, 15, 0, 0), Some(StepResult::OnTime), None),
+                step(
+                    desk,
+                    "Trần Minh Khôi",
+                    office,
+                    "Lê Văn Nam",
+                    date(2026, 2, 13).at(10, 15, 0, 0),
+                    Some(StepResult::OnTime),
+                    None,
+                ),
                 step(
                     office,
                     "Lê Văn Nam",
@@ -575,7 +596,12 @@ impl Document for ControlSheet {
         not_empty(&self.handovers, "handovers")?;
         for (index, pair) in self.handovers.windows(2).enumerate() {
             if let [earlier, later] = pair {
-                not_before(later.at, earlier.at, &format!("handovers[{}].at", index + 1), "hand-overs must be in time order")?;
+                not_before(
+                    later.at,
+                    earlier.at,
+                    &format!("handovers[{}].at", index + 1),
+                    "hand-overs must be in time order",
+                )?;
             }
         }
         Ok(())
@@ -619,19 +645,21 @@ impl Document for TrackingBook {
     const KIND: DocumentKind = DocumentKind::TrackingBook;
 
     fn example() -> TrackingBook {
-        let entry = |code: &str, procedure: &str, applicant: &str, address: &str, received: DateTime, due: DateTime| BookEntry {
-            dossier_code: code.into(),
-            procedure: procedure.into(),
-            sets: 1,
-            applicant: applicant.into(),
-            address: address.into(),
-            lead_body: "UBND phường Sài Gòn".into(),
-            received_at: received,
-            appointment_at: due,
-            forwarded_at: None,
-            result_received_at: None,
-            returned_at: None,
-            note: None,
+        let entry = |code: &str, procedure: &str, applicant: &str, address: &str, received: DateTime, due: DateTime| {
+            BookEntry {
+                dossier_code: code.into(),
+                procedure: procedure.into(),
+                sets: 1,
+                applicant: applicant.into(),
+                address: address.into(),
+                lead_body: "UBND phường Sài Gòn".into(),
+                received_at: received,
+                appointment_at: due,
+                forwarded_at: None,
+                result_received_at: None,
+                returned_at: None,
+                note: None,
+            }
         };
         let mut permit = entry(
             "26740-260213-0007",

@@ -5,10 +5,10 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::RenderError;
 use crate::forms::{Apology, ControlSheet, Receipt, Refusal, SupplementRequest, TrackingBook};
 use crate::letters::{ConsultationReply, ConsultationRequest, OfficialLetter};
 use crate::model::{self, Document, View};
-use crate::RenderError;
 
 /// A kind of document. The kebab-case names (`receipt`, `supplement-request`, …) are stable:
 /// they appear in the CLI, in URLs and in stored data.
@@ -112,12 +112,20 @@ impl DocumentKind {
     pub fn source(self) -> &'static str {
         match self {
             DocumentKind::Receipt => "Circular 01/2018/TT-VPCP, form 01 (A5); header per Decree 30/2020/NĐ-CP Annex I",
-            DocumentKind::SupplementRequest => "Circular 01/2018/TT-VPCP, form 02 (A5); header per Decree 30/2020/NĐ-CP Annex I",
+            DocumentKind::SupplementRequest => {
+                "Circular 01/2018/TT-VPCP, form 02 (A5); header per Decree 30/2020/NĐ-CP Annex I"
+            }
             DocumentKind::Refusal => "Circular 01/2018/TT-VPCP, form 03 (A5); header per Decree 30/2020/NĐ-CP Annex I",
-            DocumentKind::Apology => "Circular 01/2018/TT-VPCP, form 04 (A5); HCMC Decision 5157/QĐ-UBND content; signer block per Decree 30/2020/NĐ-CP",
+            DocumentKind::Apology => {
+                "Circular 01/2018/TT-VPCP, form 04 (A5); HCMC Decision 5157/QĐ-UBND content; signer block per Decree 30/2020/NĐ-CP"
+            }
             DocumentKind::ControlSheet => "Circular 01/2018/TT-VPCP, form 05 (A5)",
-            DocumentKind::TrackingBook => "Circular 01/2018/TT-VPCP, form 06 (A4, landscape for its table) and Art. 10(2)",
-            DocumentKind::ConsultationRequest => "Decree 30/2020/NĐ-CP Annex I and Annex III template 1.4 (công văn); Decree 61/2018 Art. 19",
+            DocumentKind::TrackingBook => {
+                "Circular 01/2018/TT-VPCP, form 06 (A4, landscape for its table) and Art. 10(2)"
+            }
+            DocumentKind::ConsultationRequest => {
+                "Decree 30/2020/NĐ-CP Annex I and Annex III template 1.4 (công văn); Decree 61/2018 Art. 19"
+            }
             DocumentKind::ConsultationReply => "Decree 30/2020/NĐ-CP Annex I and Annex III template 1.4 (công văn)",
             DocumentKind::OfficialLetter => "Decree 30/2020/NĐ-CP Annex I and Annex III template 1.4 (công văn)",
         }
@@ -176,10 +184,7 @@ impl FromStr for DocumentKind {
     /// Accepts the kebab-case name, or the same with underscores ("control_sheet").
     fn from_str(text: &str) -> Result<DocumentKind, ParseKindError> {
         let wanted = text.trim().replace('_', "-");
-        DocumentKind::ALL
-            .into_iter()
-            .find(|kind| kind.name() == wanted)
-            .ok_or_else(|| ParseKindError(text.to_owned()))
+        DocumentKind::ALL.into_iter().find(|kind| kind.name() == wanted).ok_or_else(|| ParseKindError(text.to_owned()))
     }
 }
 

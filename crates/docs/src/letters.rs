@@ -245,7 +245,10 @@ impl Document for ConsultationRequest {
         not_before(self.date, self.received_on, "date", "the request cannot precede the dossier")?;
         match self.reply_by > self.date {
             true => Ok(()),
-            false => Err(Invalid::Refused { field: "reply_by".into(), reason: "the reply deadline must be after the request date".into() }),
+            false => Err(Invalid::Refused {
+                field: "reply_by".into(),
+                reason: "the reply deadline must be after the request date".into(),
+            }),
         }
     }
 

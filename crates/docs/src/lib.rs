@@ -42,6 +42,9 @@ pub struct Rendered {
     pub pages: usize,
     /// The reserved rectangles for signature appearances, in document order (person first).
     pub signature_boxes: Vec<SignatureBox>,
+    /// typst's warnings. The templates produce none (a test checks the examples); callers may
+    /// log any that appear for unusual data.
+    pub warnings: Vec<String>,
 }
 
 /// A rectangle reserved for a signature appearance, in PDF user space.

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::RenderError;
 use crate::decree30::{self, Authority};
 use crate::kind::DocumentKind;
 use crate::numbering::Abbreviation;
-use crate::RenderError;
 
 /// Paper of a template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,8 @@ impl Issuer {
     /// The abbreviation, required and checked.
     pub(crate) fn abbreviation(&self) -> Result<Abbreviation, Invalid> {
         let text = self.abbreviation.as_deref().ok_or_else(|| Invalid::Missing("issuer.abbreviation".into()))?;
-        Abbreviation::parse(text).map_err(|error| Invalid::Refused { field: "issuer.abbreviation".into(), reason: error.to_string() })
+        Abbreviation::parse(text)
+            .map_err(|error| Invalid::Refused { field: "issuer.abbreviation".into(), reason: error.to_string() })
     }
 }
 
@@ -234,7 +235,9 @@ pub(crate) fn normalise(value: &Value) -> Value {
             }
         }
         Value::Array(items) => Value::Array(items.iter().map(normalise).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(key, item)| (key.nfc().collect(), normalise(item))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(key, item)| (key.nfc().collect(), normalise(item))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -277,7 +280,10 @@ mod tests {
             field_error(kind, "applicant", "missing field `name`"),
             RenderError::MissingField { kind, field: "applicant.name".into() }
         );
-        assert_eq!(field_error(kind, ".", "missing field `issuer`"), RenderError::MissingField { kind, field: "issuer".into() });
+        assert_eq!(
+            field_error(kind, ".", "missing field `issuer`"),
+            RenderError::MissingField { kind, field: "issuer".into() }
+        );
         assert_eq!(
             field_error(kind, "applicant.name", "invalid type: null, expected a string"),
             RenderError::MissingField { kind, field: "applicant.name".into() }

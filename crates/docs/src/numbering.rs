@@ -159,8 +159,8 @@ pub struct NumberRegister {
 impl Abbreviation {
     /// Parses an abbreviation: upper-case letters and digits, nothing else.
     pub fn parse(text: &str) -> Result<Abbreviation, NumberingError> {
-        let valid = !text.is_empty()
-            && text.chars().all(|character| character.is_uppercase() || character.is_ascii_digit());
+        let valid =
+            !text.is_empty() && text.chars().all(|character| character.is_uppercase() || character.is_ascii_digit());
         match valid {
             true => Ok(Abbreviation(text.to_owned())),
             false => Err(NumberingError::InvalidAbbreviation(text.to_owned())),
@@ -458,7 +458,10 @@ mod tests {
         assert_eq!(register.issue(&ward, Series::Administrative, &decision, day).unwrap().number, 2);
         assert_eq!(register.issue(&department, Series::Administrative, &decision, day).unwrap().number, 1);
         assert_eq!(register.issue(&ward, Series::Secret, &decision, day).unwrap().number, 1);
-        assert_eq!(register.issue(&ward, Series::Copies, &SymbolKind::Typed(DocumentType::BanSaoY), day).unwrap().number, 1);
+        assert_eq!(
+            register.issue(&ward, Series::Copies, &SymbolKind::Typed(DocumentType::BanSaoY), day).unwrap().number,
+            1
+        );
     }
 
     #[test]
@@ -469,7 +472,11 @@ mod tests {
         register.record(&ubnd, Series::Administrative, day, 123, "UBND-VP").unwrap();
         assert_eq!(
             register.record(&ubnd, Series::Administrative, day, 123, "UBND-VP"),
-            Err(NumberingError::Duplicate { body: "UBND".to_owned(), year: 2026, number_symbol: "123/UBND-VP".to_owned() })
+            Err(NumberingError::Duplicate {
+                body: "UBND".to_owned(),
+                year: 2026,
+                number_symbol: "123/UBND-VP".to_owned()
+            })
         );
         // Another symbol, another body or another year is not a duplicate.
         register.record(&ubnd, Series::Administrative, day, 123, "QĐ-UBND").unwrap();
@@ -479,7 +486,8 @@ mod tests {
         assert!(register.contains(&ubnd, 2026, Series::Administrative, 123, "UBND-VP"));
         assert!(!register.contains(&ubnd, 2026, Series::Secret, 123, "UBND-VP"));
         // Issuing continues after the recorded number.
-        let issued = register.issue(&ubnd, Series::Administrative, &SymbolKind::Letter(abbreviation("VP")), day).unwrap();
+        let issued =
+            register.issue(&ubnd, Series::Administrative, &SymbolKind::Letter(abbreviation("VP")), day).unwrap();
         assert_eq!(issued.number, 124);
     }
 

@@ -26,32 +26,47 @@ pub(super) fn of(kind: DocumentKind) -> &'static [FieldDoc] {
     }
 }
 
-const ISSUER_PARENT: FieldDoc =
-    optional("issuer.parent", "superior body, upper case (\"ỦY BAN NHÂN DÂN PHƯỜNG SÀI GÒN\"); \"\\n\" breaks the line");
-const ISSUER_NAME: FieldDoc =
-    required("issuer.name", "issuing body or unit, upper case, bold (\"BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ\"); \"\\n\" breaks the line");
-const ISSUER_PLACE: FieldDoc =
-    required("issuer.place", "place of the date line: the administrative unit where the body sits (\"Sài Gòn\", \"Thành phố Hồ Chí Minh\")");
-const ISSUER_ABBREVIATION_OPTIONAL: FieldDoc = optional("issuer.abbreviation", "abbreviation of the body (\"UBND\"); unused here");
-const ISSUER_ABBREVIATION: FieldDoc = required("issuer.abbreviation", "abbreviation of the body for the symbol (\"UBND\", \"SXD\")");
+const ISSUER_PARENT: FieldDoc = optional(
+    "issuer.parent",
+    "superior body, upper case (\"ỦY BAN NHÂN DÂN PHƯỜNG SÀI GÒN\"); \"\\n\" breaks the line",
+);
+const ISSUER_NAME: FieldDoc = required(
+    "issuer.name",
+    "issuing body or unit, upper case, bold (\"BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ\"); \"\\n\" breaks the line",
+);
+const ISSUER_PLACE: FieldDoc = required(
+    "issuer.place",
+    "place of the date line: the administrative unit where the body sits (\"Sài Gòn\", \"Thành phố Hồ Chí Minh\")",
+);
+const ISSUER_ABBREVIATION_OPTIONAL: FieldDoc =
+    optional("issuer.abbreviation", "abbreviation of the body (\"UBND\"); unused here");
+const ISSUER_ABBREVIATION: FieldDoc =
+    required("issuer.abbreviation", "abbreviation of the body for the symbol (\"UBND\", \"SXD\")");
 const DATE: FieldDoc = required("date", "date of the document, YYYY-MM-DD");
 const DOSSIER_CODE: FieldDoc = required("dossier_code", "dossier code (\"26740-260213-0007\")");
 const APPLICANT_NAME: FieldDoc = required("applicant.name", "applicant's full name or organisation");
 const APPLICANT_ADDRESS: FieldDoc = required("applicant.address", "applicant's address");
 const APPLICANT_PHONE: FieldDoc = optional("applicant.phone", "applicant's phone");
 const APPLICANT_EMAIL: FieldDoc = optional("applicant.email", "applicant's email");
-const PROCEDURE: FieldDoc = required("procedure", "procedure name (\"Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ\")");
+const PROCEDURE: FieldDoc =
+    required("procedure", "procedure name (\"Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ\")");
 const OFFICER: FieldDoc = required("officer", "full name of the officer who signs the form");
-const SIGNER_AUTHORITY: FieldDoc = optional("signer.authority", "\"TM.\", \"Q.\", \"KT.\", \"TL.\" or \"TUQ.\" (requires signer.principal)");
-const SIGNER_PRINCIPAL: FieldDoc =
-    optional("signer.principal", "collective after TM. (\"ỦY BAN NHÂN DÂN\") or head's title after KT./Q./TL./TUQ. (\"GIÁM ĐỐC\")");
-const SIGNER_DEPUTY_FOR: FieldDoc = optional("signer.deputy_for", "under a TM. line, \"KT. <title>\" for a deputy (\"CHỦ TỊCH\")");
+const SIGNER_AUTHORITY: FieldDoc =
+    optional("signer.authority", "\"TM.\", \"Q.\", \"KT.\", \"TL.\" or \"TUQ.\" (requires signer.principal)");
+const SIGNER_PRINCIPAL: FieldDoc = optional(
+    "signer.principal",
+    "collective after TM. (\"ỦY BAN NHÂN DÂN\") or head's title after KT./Q./TL./TUQ. (\"GIÁM ĐỐC\")",
+);
+const SIGNER_DEPUTY_FOR: FieldDoc =
+    optional("signer.deputy_for", "under a TM. line, \"KT. <title>\" for a deputy (\"CHỦ TỊCH\")");
 const SIGNER_POSITION: FieldDoc = required("signer.position", "signer's position, upper case (\"PHÓ CHỦ TỊCH\")");
 const SIGNER_NAME: FieldDoc = required("signer.name", "signer's full name, no titles");
-const RECIPIENTS: FieldDoc = required("recipients[]", "lines under \"Nơi nhận:\" before the archive line (\"Như trên\")");
+const RECIPIENTS: FieldDoc =
+    required("recipients[]", "lines under \"Nơi nhận:\" before the archive line (\"Như trên\")");
 const ARCHIVE: FieldDoc = required("archive", "text after \"Lưu:\" (\"VT, VP\")");
 const NUMBER: FieldDoc = required("number", "number in the body's yearly series (1 → \"01\")");
-const DRAFTING_UNIT: FieldDoc = required("drafting_unit", "abbreviation of the drafting unit or field for the symbol (\"VP\")");
+const DRAFTING_UNIT: FieldDoc =
+    required("drafting_unit", "abbreviation of the drafting unit or field for the symbol (\"VP\")");
 const SUBJECT: FieldDoc = required("subject", "summary printed after \"V/v\"");
 const ADDRESSEES: FieldDoc = required("addressees[]", "bodies after \"Kính gửi:\"");
 
