@@ -58,6 +58,16 @@ struct BulkLoad {
     since_restart: u32,
 }
 
+impl BulkLoad {
+    /// The checkpointing connection, once its running checkpoint (if any) has ended.
+    async fn reclaim_checkpointer(&mut self) -> StoreResult<Option<SqliteConnection>> {
+        match (self.checkpoint.take(), self.idle.take()) {
+            (Some(running), _) => Ok(Some(running.await.map_err(|error| StoreError::Database(error.to_string()))??)),
+            (None, idle) => Ok(idle),
+        }
+    }
+}
+
 /// A bulk load lets the WAL start over every this many batches: it waits for the checkpointer to
 /// reach the last commit, so the next write begins at the start of the file again. Without it the
 /// checkpointer never catches up with a writer that never pauses, and the WAL grows with the load.
@@ -810,11 +820,7 @@ impl Store for SqliteStore {
     async fn bulk_insert(&self, batch: &BulkBatch) -> StoreResult<()> {
         let mut bulk = self.bulk.lock().await;
         if bulk.started && bulk.since_restart >= WAL_RESTART_EVERY {
-            let connection = match (bulk.checkpoint.take(), bulk.idle.take()) {
-                (Some(running), _) => Some(running.await.map_err(|error| StoreError::Database(error.to_string()))??),
-                (None, idle) => idle,
-            };
-            if let Some(mut connection) = connection {
+            if let Some(mut connection) = bulk.reclaim_checkpointer().await? {
                 // The checkpoint that just ended may have started before the last commit.
                 sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut connection).await.map_err(database)?;
                 bulk.idle = Some(connection);
@@ -837,6 +843,8 @@ impl Store for SqliteStore {
                         .await
                         .map_err(database)?;
                 }
+                // Checkpoints run on the bulk load's own connection from now on (see below).
+                sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *tx).await.map_err(database)?;
                 bulk.started = true;
             }
         }
@@ -844,15 +852,11 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(database)?;
         if bulk.started {
             bulk.since_restart += 1;
-            sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&self.writer).await.map_err(database)?;
             let running = bulk.checkpoint.as_ref().is_some_and(|checkpoint| !checkpoint.is_finished());
             if !running {
-                let connection = match (bulk.checkpoint.take(), bulk.idle.take()) {
-                    (Some(finished), _) => {
-                        finished.await.map_err(|error| StoreError::Database(error.to_string()))??
-                    }
-                    (None, Some(idle)) => idle,
-                    (None, None) => self.options.connect().await.map_err(database)?,
+                let connection = match bulk.reclaim_checkpointer().await? {
+                    Some(connection) => connection,
+                    None => self.options.connect().await.map_err(database)?,
                 };
                 bulk.checkpoint = Some(tokio::spawn(async move {
                     let mut connection = connection;
@@ -866,10 +870,7 @@ impl Store for SqliteStore {
 
     async fn bulk_finish(&self) -> StoreResult<()> {
         let mut bulk = self.bulk.lock().await;
-        if let Some(checkpoint) = bulk.checkpoint.take() {
-            checkpoint.await.map_err(|error| StoreError::Database(error.to_string()))??;
-        }
-        bulk.idle = None;
+        drop(bulk.reclaim_checkpointer().await?);
         if !std::mem::take(&mut bulk.started) {
             return Ok(());
         }
