@@ -39,6 +39,24 @@ pub struct Config {
     /// Per-unit settings, keyed by unit code.
     #[serde(default)]
     pub units: BTreeMap<String, UnitConfig>,
+    /// The forms transitions issue and the keys they are signed with.
+    #[serde(default)]
+    pub documents: DocumentsConfig,
+}
+
+/// `[documents]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// The signing keys: `DIR/<unit code>/` or, for units without their own, `DIR/` itself, each
+    /// with `person.p12`, `agency.p12` and `password.txt` (what `motcua pki init` writes). When
+    /// set, `serve` issues the one-stop forms; `DIR/ca.pem`, if present, is trusted.
+    pub keys_dir: Option<PathBuf>,
+    /// More trust anchors (PEM files) for `/xac-thuc` and `/api/v1/public/verify`.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
+    /// The phone printed on supplement requests (default the city's 1022 switchboard).
+    pub contact_phone: Option<String>,
 }
 
 /// `[calendar]`.
@@ -108,6 +126,44 @@ impl Config {
             schedule.merge(OfficialSchedule::parse(&read_data_file(path)?, &path.display().to_string())?);
         }
         Ok(CivilCalendar::new(&rules, &schedule)?)
+    }
+
+    /// The form issuer the configuration asks for: keys from `[documents] keys_dir`, or the
+    /// demo's in-memory CA when `demo` and none is configured; `None` when forms are not issued.
+    pub fn issuer(&self, demo: bool) -> Result<Option<issuance::Issuer>> {
+        let settings = &self.documents;
+        let mut issuer = match (&settings.keys_dir, demo) {
+            (Some(directory), _) => issuance::Issuer::from_directory(directory).map_err(|error| InputError(error.0))?,
+            (None, true) => issuance::Issuer::demo(jiff::Timestamp::now()).map_err(|error| InputError(error.0))?,
+            (None, false) => return Ok(None),
+        };
+        for path in &settings.trust_anchors {
+            issuer.add_trust_anchors(&read_data_file(path)?.into_bytes()).map_err(|error| {
+                InputError(format!(
+                    "{}: chứng thư tin cậy không đọc được / unusable trust anchor: {}",
+                    path.display(),
+                    error.0
+                ))
+            })?;
+        }
+        if let Some(phone) = &settings.contact_phone {
+            issuer.set_contact_phone(phone);
+        }
+        Ok(Some(issuer))
+    }
+
+    /// What `/xac-thuc` trusts without an issuer: the configured trust anchors.
+    pub fn verify_options(&self) -> Result<signing::VerifyOptions> {
+        let mut options = signing::VerifyOptions::new();
+        for path in &self.documents.trust_anchors {
+            options.add_trust_anchors(&read_data_file(path)?.into_bytes()).map_err(|error| {
+                InputError(format!(
+                    "{}: chứng thư tin cậy không đọc được / unusable trust anchor: {error}",
+                    path.display()
+                ))
+            })?;
+        }
+        Ok(options)
     }
 
     /// The office hours of a unit (or the default), with `intervals_override` from the command line.

@@ -285,6 +285,8 @@ pub struct ServeOptions {
     pub lookups_per_minute: u32,
     /// A read-only replica for public look-ups and statistics.
     pub read_database: Option<String>,
+    /// Issue the forms with the demo's in-memory CA when no keys are configured.
+    pub demo_keys: bool,
 }
 
 async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, options: ServeOptions) -> Result<()> {
@@ -292,7 +294,18 @@ async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, optio
     if let Some(url) = &options.read_database {
         service = service.with_reads(connect_store(url).await?);
     }
-    let ServeOptions { secure_cookies, lookups_per_minute, .. } = options;
+    let ServeOptions { secure_cookies, lookups_per_minute, demo_keys, .. } = options;
+    let issuer = config.issuer(demo_keys)?.map(Arc::new);
+    let verify = match &issuer {
+        Some(issuer) => issuer.verify_options(),
+        None => config.verify_options()?,
+    };
+    if let Some(issuer) = &issuer {
+        service = service.with_issuer(issuer.clone());
+        println!(
+            "văn bản / documents: các mẫu một cửa được ký và lưu cùng hồ sơ / one-stop forms signed and kept ({issuer:?})"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| InputError(format!("không mở được cổng / cannot listen on {listen}: {error}")))?;
@@ -300,6 +313,7 @@ async fn serve_store(config: &Config, store: Arc<dyn Store>, listen: &str, optio
     println!("motcua đang chạy tại / serving at http://{address}/api/v1/openapi.json");
     let mut state = web::AppState::new(service, Arc::new(web::SystemClock));
     state.secure_cookies = secure_cookies;
+    state.verify = verify;
     state.limiter = Arc::new(web::RateLimiter::new(lookups_per_minute, std::time::Duration::from_secs(60)));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -430,7 +444,13 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
     if no_serve {
         return Ok(());
     }
-    serve_store(config, store, listen, ServeOptions { lookups_per_minute: 60, ..ServeOptions::default() }).await
+    serve_store(
+        config,
+        store,
+        listen,
+        ServeOptions { lookups_per_minute: 60, demo_keys: true, ..ServeOptions::default() },
+    )
+    .await
 }
 
 /// The demo's account `demo`: desk, processing, inspection and city-leader roles on the whole

@@ -160,7 +160,9 @@ impl std::error::Error for NotVerified {}
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
     std::fs::read(path)
-        .map_err(|error| InputError(format!("không đọc được {what} / cannot read the {what} {}: {error}", path.display())))
+        .map_err(|error| {
+            InputError(format!("không đọc được {what} / cannot read the {what} {}: {error}", path.display()))
+        })
         .map_err(anyhow::Error::from)
 }
 
@@ -168,7 +170,9 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
 /// write never leaves half a document.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| InputError(format!("không phải tên tệp / not a file name: {}", path.display())))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| InputError(format!("không phải tên tệp / not a file name: {}", path.display())))?;
     let temporary = directory.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     std::fs::write(&temporary, bytes)
         .map_err(|error| InputError(format!("không ghi được / cannot write {}: {error}", temporary.display())))?;
@@ -213,9 +217,7 @@ pub fn pki(command: PkiCommand) -> Result<()> {
     for (name, _) in &files {
         println!("  {name}");
     }
-    println!(
-        "chỉ dùng thử, không có giá trị pháp lý / for trying out only, no legal value; password in password.txt"
-    );
+    println!("chỉ dùng thử, không có giá trị pháp lý / for trying out only, no legal value; password in password.txt");
     Ok(())
 }
 
@@ -247,7 +249,12 @@ pub fn render(args: RenderArgs) -> Result<()> {
             })?
         }
         (None, true) => kind.example(),
-        _ => return Err(InputError("cần --data FILE.json hoặc --example / needs --data FILE.json or --example".to_owned()).into()),
+        _ => {
+            return Err(InputError(
+                "cần --data FILE.json hoặc --example / needs --data FILE.json or --example".to_owned(),
+            )
+            .into());
+        }
     };
     let rendered = docs::render(kind, &data).map_err(DocumentError::from)?;
     write_atomically(&out, &rendered.pdf)?;
@@ -260,7 +267,8 @@ pub fn render(args: RenderArgs) -> Result<()> {
 /// A `--box` value: PAGE,X,Y,WIDTH,HEIGHT with the page from 1.
 fn parse_box(text: &str) -> Result<SignatureBox> {
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    let invalid = || InputError(format!("--box cần TRANG,X,Y,RỘNG,CAO / --box needs PAGE,X,Y,WIDTH,HEIGHT, not {text:?}"));
+    let invalid =
+        || InputError(format!("--box cần TRANG,X,Y,RỘNG,CAO / --box needs PAGE,X,Y,WIDTH,HEIGHT, not {text:?}"));
     let [page, x, y, width, height] = parts.as_slice() else {
         return Err(invalid().into());
     };
@@ -278,8 +286,9 @@ fn reserved_box(pdf: &Path, role: RoleArg) -> Result<Option<SignatureBox>> {
     let Ok(text) = std::fs::read(&path) else {
         return Ok(None);
     };
-    let boxes: Vec<serde_json::Value> = serde_json::from_slice(&text)
-        .map_err(|error| InputError(format!("tệp vị trí chữ ký hỏng / bad signature boxes {}: {error}", path.display())))?;
+    let boxes: Vec<serde_json::Value> = serde_json::from_slice(&text).map_err(|error| {
+        InputError(format!("tệp vị trí chữ ký hỏng / bad signature boxes {}: {error}", path.display()))
+    })?;
     let wanted = match role {
         RoleArg::Person => "person",
         RoleArg::Agency => "agency",
@@ -303,13 +312,16 @@ fn reserved_box(pdf: &Path, role: RoleArg) -> Result<Option<SignatureBox>> {
 fn password(args: &SignArgs) -> Result<String> {
     if let Some(path) = &args.password_file {
         let text = read(path, "tệp mật khẩu / password file")?;
-        let text = String::from_utf8(text)
-            .map_err(|_| InputError(format!("mật khẩu không phải UTF-8 / the password in {} is not UTF-8", path.display())))?;
+        let text = String::from_utf8(text).map_err(|_| {
+            InputError(format!("mật khẩu không phải UTF-8 / the password in {} is not UTF-8", path.display()))
+        })?;
         return Ok(text.lines().next().unwrap_or_default().to_owned());
     }
     std::env::var("MOTCUA_P12_PASSWORD").map_err(|_| {
-        InputError("cần --password-file hoặc MOTCUA_P12_PASSWORD / needs --password-file or MOTCUA_P12_PASSWORD".to_owned())
-            .into()
+        InputError(
+            "cần --password-file hoặc MOTCUA_P12_PASSWORD / needs --password-file or MOTCUA_P12_PASSWORD".to_owned(),
+        )
+        .into()
     })
 }
 
@@ -327,20 +339,13 @@ pub fn sign(args: SignArgs) -> Result<()> {
     let name = signer.common_name().unwrap_or_default();
     let (role, appearance) = match (args.role, area) {
         (_, None) => {
-            if !args.invisible {
-                eprintln!(
-                    "motcua: không có vị trí chữ ký (--box hoặc {}), ký ẩn / no signature box (--box or {}), signing invisibly",
-                    boxes_path(&args.file).display(),
-                    boxes_path(&args.file).display()
-                );
-            }
             (if matches!(args.role, RoleArg::Person) { Role::Person } else { Role::Agency }, Appearance::Invisible)
         }
         (RoleArg::Person, Some(area)) => {
-            (Role::Person, Appearance::PersonSignature { area, image_png: image, signer_name: name })
+            (Role::Person, Appearance::PersonSignature { area, image_png: image, signer_name: name.clone() })
         }
         (RoleArg::Agency, Some(area)) => {
-            (Role::Agency, Appearance::AgencySeal { area, seal_png: image, agency_name: name })
+            (Role::Agency, Appearance::AgencySeal { area, seal_png: image, agency_name: name.clone() })
         }
     };
     let mut options = SignOptions::new(role, appearance, jiff::Timestamp::now());
@@ -349,12 +354,20 @@ pub fn sign(args: SignArgs) -> Result<()> {
         options.revocation.add_crl(&read(path, "CRL")?).map_err(DocumentError::from)?;
     }
     let signed = signer.sign_pdf(&pdf, &options).map_err(DocumentError::from)?;
+    // Said after signing succeeded, so that a refusal stays one line.
+    if options.appearance.area().is_none() && !args.invisible {
+        eprintln!(
+            "motcua: không có vị trí chữ ký (--box hoặc {}), đã ký ẩn / no signature box (--box or {}), signed invisibly",
+            boxes_path(&args.file).display(),
+            boxes_path(&args.file).display()
+        );
+    }
     write_atomically(&args.out, &signed)?;
     // The boxes travel with the document, so that the agency can sign the person's output.
-    if let Ok(boxes) = std::fs::read(boxes_path(&args.file)) {
-        if boxes_path(&args.file) != boxes_path(&args.out) {
-            write_atomically(&boxes_path(&args.out), &boxes)?;
-        }
+    if let Ok(boxes) = std::fs::read(boxes_path(&args.file))
+        && boxes_path(&args.file) != boxes_path(&args.out)
+    {
+        write_atomically(&boxes_path(&args.out), &boxes)?;
     }
     println!("đã ký / signed ({}, {name}) → {}", role_text(role), args.out.display());
     Ok(())

@@ -4,6 +4,7 @@
 mod calendar_cli;
 mod config;
 mod db_cli;
+mod docs_cli;
 mod user_cli;
 
 use std::path::PathBuf;
@@ -148,6 +149,17 @@ enum Command {
         #[command(flatten)]
         database: db_cli::DatabaseArgs,
     },
+    /// Chứng thư số dùng thử / a demo PKI for trying out signatures.
+    Pki {
+        #[command(subcommand)]
+        command: docs_cli::PkiCommand,
+    },
+    /// Tạo văn bản PDF/A theo mẫu / render an official document or form to PDF/A-2b.
+    Render(docs_cli::RenderArgs),
+    /// Ký số văn bản PDF (PAdES) / sign a PDF (PAdES), as the competent person or the agency.
+    Sign(docs_cli::SignArgs),
+    /// Kiểm tra chữ ký số / verify a PDF's signatures; exits 0 only if all are valid and trusted.
+    Verify(docs_cli::VerifyArgs),
 }
 
 /// `motcua audit ...`.
@@ -213,7 +225,11 @@ fn main() -> ExitCode {
             eprintln!("motcua: lỗi / error: {}", one_line(&error));
             // Refused input (arguments, configuration, data files) exits 2; anything else is a
             // failure of ours and exits 1.
-            let input = error.chain().any(|cause| cause.is::<InputError>() || cause.is::<calendar::CalendarError>());
+            let input = error.chain().any(|cause| {
+                cause.is::<InputError>()
+                    || cause.is::<calendar::CalendarError>()
+                    || cause.is::<docs_cli::DocumentError>()
+            });
             ExitCode::from(if input { 2 } else { 1 })
         }
     }
@@ -221,8 +237,11 @@ fn main() -> ExitCode {
 
 fn one_line(error: &anyhow::Error) -> String {
     let text = error.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+    let document = error.chain().find_map(|cause| cause.downcast_ref::<docs_cli::DocumentError>());
     let code = match error.chain().find_map(|cause| cause.downcast_ref::<calendar::CalendarError>()) {
         Some(calendar_error) => calendar_error.code(),
+        None if document.is_some() => document.map_or("INTERNAL", |document| document.code),
+        None if error.chain().any(|cause| cause.is::<docs_cli::NotVerified>()) => "NOT_VERIFIED",
         None if error.chain().any(|cause| cause.is::<InputError>()) => "INVALID_INPUT",
         None => "INTERNAL",
     };
@@ -237,7 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deadline(args) => calendar_cli::deadline(&config, args),
         Command::Serve { database, listen, secure_cookies, lookups_per_minute, read_database } => {
             init_tracing();
-            let options = db_cli::ServeOptions { secure_cookies, lookups_per_minute, read_database };
+            let options = db_cli::ServeOptions { secure_cookies, lookups_per_minute, read_database, demo_keys: false };
             runtime()?.block_on(db_cli::serve(&config, &database, &listen, options))
         }
         Command::Migrate { database } => runtime()?.block_on(db_cli::migrate(&database)),
@@ -263,6 +282,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::User { command } => runtime()?.block_on(user_cli::run(&config, command)),
+        Command::Pki { command } => docs_cli::pki(command),
+        Command::Render(args) => docs_cli::render(args),
+        Command::Sign(args) => docs_cli::sign(args),
+        Command::Verify(args) => docs_cli::verify(args),
         Command::Check { database } => {
             if runtime()?.block_on(db_cli::check(&config, &database))? {
                 Ok(())

@@ -355,6 +355,49 @@ fn audit_of(unit_id: i64, code: &str, event: &Event, client: Option<&String>) ->
     }
 }
 
+async fn insert_issued(
+    connection: &mut PgConnection,
+    unit_id: i64,
+    code: &str,
+    event: &Event,
+    issued: &store::IssuedDocument,
+) -> StoreResult<()> {
+    store::check_issued(event, issued)?;
+    pg_query(
+        "INSERT INTO issued_documents (unit_id, code, seq, form, name, size, sha256, signatures, issued_at, content) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(unit_id)
+    .bind(code)
+    .bind(event.seq)
+    .bind(&issued.form)
+    .bind(&issued.name)
+    .bind(i64::try_from(issued.content.len()).unwrap_or(i64::MAX))
+    .bind(&issued.sha256)
+    .bind(issued.signatures)
+    .bind(micros(event.at))
+    .bind(&issued.content)
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+const ISSUED_COLUMNS: &str = "code, seq, form, name, size, sha256, signatures, issued_at";
+
+fn issued_record(row: &PgRow) -> StoreResult<store::IssuedRecord> {
+    Ok(store::IssuedRecord {
+        code: row.try_get("code").map_err(database)?,
+        seq: row.try_get("seq").map_err(database)?,
+        form: row.try_get("form").map_err(database)?,
+        name: row.try_get("name").map_err(database)?,
+        size: row.try_get("size").map_err(database)?,
+        sha256: row.try_get("sha256").map_err(database)?,
+        signatures: row.try_get("signatures").map_err(database)?,
+        issued_at: instant_of(row.try_get("issued_at").map_err(database)?)?,
+    })
+}
+
 async fn insert_event(connection: &mut PgConnection, unit_id: i64, code: &str, event: &Event) -> StoreResult<()> {
     pg_query(
         "INSERT INTO events (unit_id, code, seq, kind, actor, at, channel, payload) \
@@ -707,7 +750,7 @@ impl Store for PostgresStore {
     }
 
     async fn apply(&self, write: ApplyWrite) -> StoreResult<StoredDossier> {
-        let ApplyWrite { code, expected_version, current_unit_id, client, decide } = write;
+        let ApplyWrite { code, expected_version, current_unit_id, client, decide, issued } = write;
         let code = code.as_str();
         let mut tx = self.begin().await?;
         let row = pg_query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1 FOR UPDATE")
@@ -728,6 +771,9 @@ impl Store for PostgresStore {
         let after = dossier::fold(Some(&stored.state), &event)?;
         let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
         insert_event(&mut tx, stored.unit_id, code, &event).await?;
+        if let Some(issued) = &issued {
+            insert_issued(&mut tx, stored.unit_id, code, &event, issued).await?;
+        }
         let current = current_unit_id.unwrap_or(stored.current_unit_id);
         update_dossier(&mut tx, stored.unit_id, current, &after, stored.state.version).await?;
         apply_increments(&mut tx, &changes).await?;
@@ -759,6 +805,37 @@ impl Store for PostgresStore {
         .await
         .map_err(database)?;
         row.map(|row| Ok((document_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
+    }
+
+    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+        let sql = format!(
+            "SELECT {ISSUED_COLUMNS} FROM issued_documents \
+             WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq"
+        );
+        let rows =
+            pg_query(AssertSqlSafe(sql)).bind(code).fetch_all(&mut *self.session().await?).await.map_err(database)?;
+        rows.iter().map(issued_record).collect()
+    }
+
+    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::IssuedRecord, Vec<u8>)>> {
+        let sql = format!(
+            "SELECT {ISSUED_COLUMNS}, content FROM issued_documents \
+             WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2"
+        );
+        let row = pg_query(AssertSqlSafe(sql))
+            .bind(code)
+            .bind(seq)
+            .fetch_optional(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        row.map(|row| Ok((issued_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
+    }
+
+    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+        let sql = format!("SELECT {ISSUED_COLUMNS} FROM issued_documents WHERE sha256 = $1 ORDER BY code, seq");
+        let rows =
+            pg_query(AssertSqlSafe(sql)).bind(sha256).fetch_all(&mut *self.session().await?).await.map_err(database)?;
+        rows.iter().map(issued_record).collect()
     }
 
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {

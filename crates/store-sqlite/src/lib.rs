@@ -497,6 +497,35 @@ impl Store for SqliteStore {
         row.map(|row| Ok((document_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
     }
 
+    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+        let sql = format!(
+            "SELECT {ISSUED_COLUMNS} FROM issued_documents \
+             WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(code).fetch_all(&self.reader).await.map_err(database)?;
+        rows.iter().map(issued_record).collect()
+    }
+
+    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::IssuedRecord, Vec<u8>)>> {
+        let sql = format!(
+            "SELECT {ISSUED_COLUMNS}, content FROM issued_documents \
+             WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(code)
+            .bind(seq)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(database)?;
+        row.map(|row| Ok((issued_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
+    }
+
+    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+        let sql = format!("SELECT {ISSUED_COLUMNS} FROM issued_documents WHERE sha256 = $1 ORDER BY code, seq");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(sha256).fetch_all(&self.reader).await.map_err(database)?;
+        rows.iter().map(issued_record).collect()
+    }
+
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {
         let (sql, values) = query.statement();
         let mut statement = sqlx::query(AssertSqlSafe(sql));
@@ -1811,6 +1840,9 @@ async fn run_apply(
     let after = dossier::fold(Some(&stored.state), &event)?;
     let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
     insert_event(tx, stored.unit_id, &job.code, &event).await?;
+    if let Some(issued) = &job.issued {
+        insert_issued(tx, stored.unit_id, &job.code, &event, issued).await?;
+    }
     let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
     update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
     apply_increments(tx, &changes).await?;
@@ -1899,6 +1931,49 @@ async fn insert_documents(
         .map_err(database)?;
     }
     Ok(())
+}
+
+async fn insert_issued(
+    tx: &mut SqliteConnection,
+    unit_id: i64,
+    code: &str,
+    event: &Event,
+    issued: &store::IssuedDocument,
+) -> StoreResult<()> {
+    store::check_issued(event, issued)?;
+    sqlx::query(
+        "INSERT INTO issued_documents (unit_id, code, seq, form, name, size, sha256, signatures, issued_at, content) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(unit_id)
+    .bind(code)
+    .bind(event.seq)
+    .bind(&issued.form)
+    .bind(&issued.name)
+    .bind(i64::try_from(issued.content.len()).unwrap_or(i64::MAX))
+    .bind(&issued.sha256)
+    .bind(issued.signatures)
+    .bind(micros(event.at))
+    .bind(&issued.content)
+    .execute(&mut *tx)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+const ISSUED_COLUMNS: &str = "code, seq, form, name, size, sha256, signatures, issued_at";
+
+fn issued_record(row: &SqliteRow) -> StoreResult<store::IssuedRecord> {
+    Ok(store::IssuedRecord {
+        code: row.try_get("code").map_err(database)?,
+        seq: row.try_get("seq").map_err(database)?,
+        form: row.try_get("form").map_err(database)?,
+        name: row.try_get("name").map_err(database)?,
+        size: row.try_get("size").map_err(database)?,
+        sha256: row.try_get("sha256").map_err(database)?,
+        signatures: row.try_get("signatures").map_err(database)?,
+        issued_at: instant_of(row.try_get("issued_at").map_err(database)?)?,
+    })
 }
 
 fn document_record(row: &SqliteRow) -> StoreResult<store::DocumentRecord> {

@@ -54,6 +54,16 @@ pub enum StoreError {
     /// The database failed.
     #[error("lỗi cơ sở dữ liệu / database error: {0}")]
     Database(String),
+    /// The document a transition issues could not be rendered or signed (missing or expired
+    /// keys, a template fault); nothing was written. A stable code: `SIGNING_KEYS_MISSING`,
+    /// `CERTIFICATE_EXPIRED`, `DOCUMENT_RENDER_FAILED`, ...
+    #[error("không phát hành được văn bản / the document could not be issued: {message}")]
+    Issuing {
+        /// Stable code.
+        code: &'static str,
+        /// What went wrong (no personal data).
+        message: String,
+    },
 }
 
 impl StoreError {
@@ -67,6 +77,7 @@ impl StoreError {
             StoreError::Forbidden(_) => "ACCESS_DENIED",
             StoreError::Unauthenticated(error) => error.code,
             StoreError::Database(_) => "DATABASE_ERROR",
+            StoreError::Issuing { code, .. } => code,
         }
     }
 }
@@ -444,6 +455,75 @@ pub struct ApplyWrite {
     pub client: Option<String>,
     /// Decides the event.
     pub decide: DecideEvent,
+    /// The document the transition issues (rendered and signed beforehand), stored in the same
+    /// transaction with the event's sequence number; its hash is in the event's payload.
+    pub issued: Option<IssuedDocument>,
+}
+
+/// A document the administration issues with a transition (a one-stop form), ready to store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedDocument {
+    /// The form's name (`receipt`, `supplement-request`, `refusal`, `apology`).
+    pub form: String,
+    /// The file name offered on download.
+    pub name: String,
+    /// The signed PDF.
+    pub content: Vec<u8>,
+    /// SHA-256 of `content`, lower-case hex: its address.
+    pub sha256: String,
+    /// The number of signatures in it.
+    pub signatures: i64,
+}
+
+impl std::fmt::Debug for IssuedDocument {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "IssuedDocument {{ {}, {:?}, {} bytes, {} }}",
+            self.form,
+            self.name,
+            self.content.len(),
+            self.sha256
+        )
+    }
+}
+
+/// Checks, inside a transition's transaction, that an issued document is what its event says:
+/// the content hashes to `sha256` and the event's payload names that hash and form.
+pub fn check_issued(event: &Event, issued: &IssuedDocument) -> StoreResult<()> {
+    use sha2::Digest;
+    let actual = hex::encode(sha2::Sha256::digest(&issued.content));
+    let named =
+        event.payload.get("document").and_then(|document| document.get("sha256")).and_then(|hash| hash.as_str());
+    let form = event.payload.get("document").and_then(|document| document.get("form")).and_then(|form| form.as_str());
+    if actual != issued.sha256 || named != Some(issued.sha256.as_str()) || form != Some(issued.form.as_str()) {
+        return Err(StoreError::Database(format!(
+            "issued document {} does not match its event (content {actual}, event {named:?})",
+            issued.form
+        )));
+    }
+    Ok(())
+}
+
+/// A stored issued document's description (its content is read on its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedRecord {
+    /// The dossier it belongs to.
+    pub code: String,
+    /// The event that issued it.
+    pub seq: i64,
+    /// The form's name.
+    pub form: String,
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// The number of signatures.
+    pub signatures: i64,
+    /// When it was issued (the event's instant).
+    pub issued_at: Timestamp,
 }
 
 /// A new dossier's write.
@@ -559,6 +639,12 @@ pub trait Store: Send + Sync {
     async fn documents(&self, code: &str) -> StoreResult<Vec<DocumentRecord>>;
     /// One file of a dossier with its content.
     async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(DocumentRecord, Vec<u8>)>>;
+    /// The documents issued for a dossier, in event order.
+    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<IssuedRecord>>;
+    /// One issued document of a dossier (by its event) with its content.
+    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(IssuedRecord, Vec<u8>)>>;
+    /// The issued documents whose content has this SHA-256 (lower-case hex).
+    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<IssuedRecord>>;
     /// A page of a unit's work queue (keyset pagination).
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>>;
     /// A dossier with its events and applicant.

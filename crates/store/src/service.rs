@@ -171,6 +171,38 @@ pub struct Service {
     /// The unit tree access is checked against (loaded on first use, reloaded when a unit is
     /// missing from it: units are only ever added).
     tree: Arc<tokio::sync::RwLock<Arc<UnitTree>>>,
+    /// Renders and signs the forms transitions issue; none issued when `None`.
+    issuer: Option<Arc<dyn FormIssuer>>,
+}
+
+/// What a form is made from: the dossier before the transition, the transition's event as it
+/// will be written (without the document), and who issues it. Owned, so that rendering runs on a
+/// blocking thread.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    /// The dossier before the transition, with its applicant and history.
+    pub record: crate::DossierRecord,
+    /// Its procedure version.
+    pub procedure: domain::catalog::Procedure,
+    /// The transition asked for.
+    pub transition: Transition,
+    /// Its event.
+    pub event: Event,
+    /// The officer's display name.
+    pub officer: String,
+    /// The receiving unit.
+    pub receiving_unit: crate::UnitRecord,
+    /// The unit acting (holding the dossier; the same as the receiving unit at the desk).
+    pub acting_unit: crate::UnitRecord,
+}
+
+/// Produces the documents the one-stop rules tie to transitions (rendered and signed).
+pub trait FormIssuer: Send + Sync {
+    /// The form `transition` issues, if any.
+    fn form_of(&self, transition: &Transition) -> Option<&'static str>;
+    /// Renders and signs it. CPU-bound (milliseconds): the service calls it on a blocking
+    /// thread, before the transition's transaction.
+    fn issue(&self, request: &IssueRequest) -> StoreResult<crate::IssuedDocument>;
 }
 
 /// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
@@ -204,7 +236,20 @@ impl Service {
             receipt_key: Arc::new(tokio::sync::OnceCell::new()),
             tree: Arc::new(tokio::sync::RwLock::new(Arc::new(UnitTree::default()))),
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            issuer: None,
         }
+    }
+
+    /// The same service, issuing the forms transitions produce (receipt, supplement request,
+    /// refusal, apology) through `issuer`, each stored with its transition's event.
+    pub fn with_issuer(mut self, issuer: Arc<dyn FormIssuer>) -> Service {
+        self.issuer = Some(issuer);
+        self
+    }
+
+    /// Whether forms are issued.
+    pub fn issues_forms(&self) -> bool {
+        self.issuer.is_some()
     }
 
     /// The same service, reading public look-ups and statistics from `reads` (a read-only
@@ -373,6 +418,12 @@ impl Service {
         at: Timestamp,
     ) -> StoreResult<StoredDossier> {
         let at = stored_precision(at);
+        if let Some(issuer) = &self.issuer
+            && let Some(form) = issuer.form_of(&transition)
+        {
+            let issuer = issuer.clone();
+            return self.transition_issuing(issuer, form, code, expected_version, transition, actor, channel, at).await;
+        }
         let to_unit_id = match &transition {
             Transition::Transfer { to_unit } => Some(
                 self.store
@@ -408,9 +459,117 @@ impl Service {
                 current_unit_id: to_unit_id,
                 client,
                 decide: Box::new(decide),
+                issued: None,
             })
             .await;
         self.wrote(result)
+    }
+
+    /// A transition that issues a form: the event is decided once outside the transaction from
+    /// the dossier as read, the form rendered and signed from it (milliseconds of CPU, kept out of
+    /// the write lock), then the write decides the event again against the locked dossier and
+    /// stores event and form together only if the event is the same (else it was changed
+    /// meanwhile: with no version given by the caller it is tried again, up to three times).
+    #[allow(clippy::too_many_arguments)]
+    async fn transition_issuing(
+        &self,
+        issuer: Arc<dyn FormIssuer>,
+        form: &'static str,
+        code: &str,
+        expected_version: Option<i64>,
+        transition: Transition,
+        actor: &Actor,
+        channel: Channel,
+        at: Timestamp,
+    ) -> StoreResult<StoredDossier> {
+        let (action, at_receiving_unit) = action_of(&transition);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let record = self.store.dossier(code).await?.ok_or_else(|| not_found(format!("hồ sơ / dossier {code}")))?;
+            let stored = &record.dossier;
+            let version = stored.state.version;
+            if let Some(expected) = expected_version
+                && expected != version
+            {
+                return Err(StoreError::Conflict { expected, actual: version });
+            }
+            let unit_id = if at_receiving_unit { stored.unit_id } else { stored.current_unit_id };
+            self.authorize(actor, action, &[unit_id], &format!("hồ sơ / dossier {code}")).await?;
+            let state = &stored.state;
+            let procedure = self
+                .store
+                .procedure_on(state.procedure.as_str(), dossier::local_day(state.submitted_at))
+                .await?
+                .ok_or_else(|| not_found(format!("thủ tục / procedure {}", state.procedure)))?;
+            let engine = self.engine_for(state.receiving_unit.as_str());
+            let context = Context { engine, procedure: &procedure, actor: &actor.name, at, channel };
+            let event = dossier::decide_event(state, &transition, &context)?;
+            let officer = match self.store.user_by_login(&actor.name).await? {
+                Some(user) if !user.display_name.trim().is_empty() => user.display_name,
+                _ => actor.name.clone(),
+            };
+            let unit = |id: i64| async move {
+                self.store.unit_by_id(id).await?.ok_or_else(|| not_found(format!("đơn vị / unit #{id}")))
+            };
+            let request = IssueRequest {
+                receiving_unit: unit(stored.unit_id).await?,
+                acting_unit: unit(stored.current_unit_id).await?,
+                procedure,
+                transition: transition.clone(),
+                event: event.clone(),
+                officer,
+                record: record.clone(),
+            };
+            let issuing = issuer.clone();
+            let issued = tokio::task::spawn_blocking(move || issuing.issue(&request))
+                .await
+                .map_err(|error| StoreError::Database(format!("issuing {form}: {error}")))??;
+            let mut written = event.clone();
+            if let Some(payload) = written.payload.as_object_mut() {
+                payload.insert(
+                    "document".to_owned(),
+                    serde_json::json!({
+                        "form": issued.form,
+                        "name": issued.name,
+                        "sha256": issued.sha256,
+                        "signatures": issued.signatures,
+                    }),
+                );
+            }
+            let (engine, unit_engines) = (self.engine.clone(), self.unit_engines.clone());
+            let tree = self.unit_tree(&[]).await?;
+            let (actor_inside, transition_inside) = (actor.clone(), transition.clone());
+            let decide = move |stored: &StoredDossier, procedure: &domain::catalog::Procedure| {
+                let unit = if at_receiving_unit { stored.unit_id } else { stored.current_unit_id };
+                if !actor_inside.may(&tree, action, unit) {
+                    return Err(denied(&actor_inside, action, &format!("hồ sơ / dossier {}", stored.state.code)));
+                }
+                let state = &stored.state;
+                let engine = unit_engines.get(state.receiving_unit.as_str()).unwrap_or(&engine);
+                let context = Context { engine, procedure, actor: &actor_inside.name, at, channel };
+                if dossier::decide_event(state, &transition_inside, &context)? != event {
+                    // The form was made from another state or procedure version than the locked one.
+                    return Err(StoreError::Conflict { expected: version, actual: state.version });
+                }
+                Ok(written.clone())
+            };
+            let result = self
+                .store
+                .apply(crate::ApplyWrite {
+                    code: code.to_owned(),
+                    expected_version: Some(version),
+                    current_unit_id: None,
+                    client: actor.client.clone(),
+                    decide: Box::new(decide),
+                    issued: Some(issued),
+                })
+                .await;
+            match result {
+                Err(StoreError::Conflict { .. }) if expected_version.is_none() && attempt < 3 => continue,
+                result => return self.wrote(result),
+            }
+        }
     }
 
     /// A dossier with its applicant's personal data and history, for staff: the actor must be

@@ -212,7 +212,7 @@ pub struct SecretQuery {
 
 /// The public look-up's gate: a limited number of tries per client address, and the receipt's
 /// secret; a wrong or missing secret answers exactly like a code that does not exist.
-async fn public_record(
+pub(crate) async fn public_record(
     state: &AppState,
     client: SocketAddr,
     code: &str,

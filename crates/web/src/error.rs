@@ -70,6 +70,8 @@ impl From<StoreError> for AppError {
             StoreError::Unauthenticated(error) if error.code == "ACCOUNT_LOCKED" => StatusCode::TOO_MANY_REQUESTS,
             StoreError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             StoreError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // Keys missing or expired, a template fault: the server's configuration, said plainly.
+            StoreError::Issuing { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             let request_id = jiff::Timestamp::now().as_nanosecond();

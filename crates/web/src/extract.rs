@@ -25,7 +25,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest request body accepted (bytes).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-fn nfc(text: &str) -> String {
+/// The text in Unicode NFC (every string a request carries is normalised).
+pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 

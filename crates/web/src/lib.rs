@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json`. Start-up is a function over a listener, so tests bind port 0.
 
 pub mod api;
+pub mod documents;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -71,6 +72,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Statistics boards already computed.
     pub boards: Arc<pages::public::BoardCache>,
+    /// What signature verification trusts (`/xac-thuc`, `/api/v1/public/verify`): the trust
+    /// anchors of the keys the forms are signed with. Without any, intact signatures are
+    /// reported as untrusted.
+    pub verify: signing::VerifyOptions,
 }
 
 impl AppState {
@@ -85,6 +90,7 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::new(20, minute)),
             secure_cookies: false,
             boards: Arc::new(pages::public::BoardCache::default()),
+            verify: signing::VerifyOptions::new(),
         }
     }
 }
@@ -139,6 +145,11 @@ impl RateLimiter {
         api::get_dossier,
         api::public_dossier,
         api::public_views,
+        documents::verify,
+        documents::public_list,
+        documents::public_download,
+        documents::staff_list,
+        documents::staff_download,
         api::stats,
         api::step_stats
     ),
@@ -247,6 +258,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/transitions", post(api::transition))
         .route("/api/v1/public/dossiers/{code}", get(api::public_dossier))
         .route("/api/v1/public/dossiers/{code}/views", get(api::public_views))
+        .route("/api/v1/public/dossiers/{code}/documents", get(documents::public_list))
+        .route("/api/v1/public/dossiers/{code}/documents/{seq}", get(documents::public_download))
+        .route("/api/v1/dossiers/{code}/documents", get(documents::staff_list))
+        .route("/api/v1/dossiers/{code}/documents/{seq}", get(documents::staff_download))
+        .route(
+            "/api/v1/public/verify",
+            post(documents::verify).layer(axum::extract::DefaultBodyLimit::max(documents::VERIFY_LIMIT)),
+        )
         .route("/api/v1/stats", get(api::stats))
         .route("/api/v1/stats/steps", get(api::step_stats))
         .merge(pages::router())

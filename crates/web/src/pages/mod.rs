@@ -5,6 +5,7 @@
 pub mod i18n;
 pub mod public;
 pub mod staff;
+pub mod verify;
 
 use askama::Template;
 use axum::Router;
@@ -42,10 +43,11 @@ pub struct Chrome {
 }
 
 /// The sections of the portal: (path after the language prefix, text key).
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("/", "nav.home"),
     ("/thu-tuc", "nav.catalogue"),
     ("/tra-cuu", "nav.lookup"),
+    ("/xac-thuc", "nav.verify"),
     ("/thong-ke", "nav.stats"),
     ("/du-lieu-mo", "nav.open_data"),
     ("/can-bo", "nav.staff"),
@@ -165,6 +167,10 @@ pub fn router() -> Router<AppState> {
                     .layer(axum::extract::DefaultBodyLimit::max(public::MAX_SUBMISSION)),
             )
             .route(&format!("{prefix}/tra-cuu"), get(public::lookup))
+            .route(
+                &format!("{prefix}/xac-thuc"),
+                get(verify::show).post(verify::upload).layer(axum::extract::DefaultBodyLimit::max(verify::LIMIT)),
+            )
             .route(&format!("{prefix}/thong-ke"), get(public::statistics))
             .route(&format!("{prefix}/du-lieu-mo"), get(public::open_data))
             .route(&format!("{prefix}/can-bo"), get(staff::queue))
@@ -172,6 +178,7 @@ pub fn router() -> Router<AppState> {
             .route(&format!("{prefix}/can-bo/dang-xuat"), axum::routing::post(staff::logout))
             .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act))
             .route(&format!("{prefix}/can-bo/ho-so/{{code}}/tep/{{seq}}"), get(staff::file))
+            .route(&format!("{prefix}/can-bo/ho-so/{{code}}/van-ban/{{seq}}"), get(staff::issued_file))
             .route(&format!("{prefix}/can-bo/lanh-dao"), get(staff::leader))
             .route(&format!("{prefix}/can-bo/tiep-nhan"), get(staff::intake_form).post(staff::intake))
             .route(&format!("{prefix}/can-bo/bien-nhan/{{code}}"), get(staff::receipt));

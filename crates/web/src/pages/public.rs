@@ -297,6 +297,8 @@ pub struct Found {
     current_step: Option<String>,
     history: Vec<HistoryLine>,
     views: Vec<HistoryLine>,
+    documents: Vec<super::verify::IssuedLine>,
+    verify_href: String,
 }
 
 /// The look-up page.
@@ -366,7 +368,37 @@ pub async fn lookup(
         .filter(|entry| entry.write.action == "read_personal_data")
         .map(|entry| HistoryLine { label: entry.write.actor, at: local_time(entry.write.at) })
         .collect();
+    let documents = state
+        .service
+        .reads()
+        .issued_documents(&stored.state.code)
+        .await
+        .map_err(|error| PageError::internal(lang, &error))?
+        .into_iter()
+        .map(|record| super::verify::IssuedLine {
+            title: crate::documents::form_title(&record.form).to_owned(),
+            href: Some(format!(
+                "/api/v1/public/dossiers/{}/documents/{}?secret={}",
+                record.code,
+                record.seq,
+                super::staff::urlencoding(&secret)
+            )),
+            code: record.code,
+            issued_at: local_time(record.issued_at),
+            sha256: record.sha256,
+            verdict: None,
+            verdict_class: "ok",
+        })
+        .collect();
+    let verify_href = format!(
+        "{}/xac-thuc?ma={}&bi-mat={}#van-ban",
+        lang.prefix(),
+        super::staff::urlencoding(&stored.state.code),
+        super::staff::urlencoding(&secret)
+    );
     page.found = Some(Found {
+        documents,
+        verify_href,
         code: stored.state.code.clone(),
         procedure_name: procedure.map(|procedure| procedure.name).unwrap_or_default(),
         status: t.get(&format!("status.{status}")).to_owned(),

@@ -231,7 +231,7 @@ impl QueueParams {
 }
 
 /// Percent-encodes a query value.
-fn urlencoding(value: &str) -> String {
+pub(crate) fn urlencoding(value: &str) -> String {
     serde_urlencoded::to_string([("", value)]).unwrap_or_default().trim_start_matches('=').to_owned()
 }
 
@@ -493,6 +493,7 @@ pub struct DossierPage {
     applicant: Vec<(&'static str, String)>,
     documents: Vec<String>,
     files: Vec<(String, String, String)>,
+    issued: Vec<(String, String, String)>,
     sheet: Vec<SheetLine>,
     actions: Vec<ActionButton>,
     message: Option<String>,
@@ -670,6 +671,17 @@ async fn dossier_page(
             (href, file.name, size)
         })
         .collect();
+    let issued = store
+        .issued_documents(code)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .into_iter()
+        .map(|document| {
+            let href = format!("{}/can-bo/ho-so/{code}/van-ban/{}", lang.prefix(), document.seq);
+            let title = crate::documents::form_title(&document.form).to_owned();
+            (href, title, super::public::local_time(document.issued_at))
+        })
+        .collect();
     let applicant = &record.applicant;
     let mut fields = vec![("staff.name", applicant.name.clone())];
     for (key, value) in [
@@ -727,6 +739,7 @@ async fn dossier_page(
         applicant: fields,
         documents: procedure.map(|p| p.documents).unwrap_or_default(),
         files,
+        issued,
         sheet: control_sheet(t, &record.events, engine, &units),
         actions,
         message,
@@ -775,6 +788,36 @@ pub async fn file(
         [
             (header::CONTENT_TYPE, record.content_type),
             (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
+}
+
+/// `/can-bo/ho-so/{code}/van-ban/{seq}`: a document issued for the dossier (the signed PDF).
+pub async fn issued_file(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    axum::extract::Path((code, seq)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .service
+        .dossier_for_staff(&code, &officer.actor, state.clock.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let (record, content) = state
+        .service
+        .store()
+        .issued_content(&code, seq)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang, lang.texts().get("error.not_found")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", record.name)),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         content,

@@ -1,0 +1,19 @@
+-- Documents the administration issues for a dossier (the one-stop forms of Circular 01/2018:
+-- receipt, supplement request, refusal, apology), rendered and signed before the transition's
+-- transaction and stored in it, one per event: `seq` is the event that issued it, and that
+-- event's payload carries the same SHA-256 (content addressing: the hash names the bytes, and the
+-- public verification page finds a document by it). Keyed by unit like the dossier.
+CREATE TABLE issued_documents (
+    unit_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    form TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    signatures INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (unit_id, code, seq)
+) WITHOUT ROWID;
+CREATE INDEX issued_documents_by_hash ON issued_documents (sha256);
