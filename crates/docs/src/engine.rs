@@ -35,6 +35,7 @@ pub fn render_with(
     data: &serde_json::Value,
     options: &RenderOptions,
 ) -> Result<Rendered, RenderError> {
+    check_text(kind, data, &mut String::new())?;
     let view = kind.prepare(data)?;
     let compiled = compile(kind, &view, options)?;
     let pdf = export(kind, &view, &compiled.document)?;
@@ -47,6 +48,69 @@ pub fn render_with(
         signature_boxes: compiled.signature_boxes,
         warnings: compiled.warnings,
     })
+}
+
+/// The longest text one field may hold: PDF/A-2 limits a PDF string to 32,767 bytes, and a
+/// paragraph's glyphs may be written as one string of four hex digits per glyph.
+pub const MAX_TEXT_CHARS: usize = 5_000;
+
+/// Whether the shipped fonts can show `c` (line breaks and tabs are layout, not glyphs). PDF/A
+/// forbids text drawn without a glyph, so a character outside the fonts cannot be exported.
+pub fn printable(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t')
+        || Engine::get().is_ok_and(|engine| engine.fonts.iter().any(|font| font.info().coverage.contains(u32::from(c))))
+}
+
+/// Refuses, with the field's path, text the PDF/A export would refuse: characters the fonts do
+/// not have (emoji, control characters, scripts other than Latin, Greek and Cyrillic) and
+/// over-long strings.
+fn check_text(kind: DocumentKind, value: &serde_json::Value, path: &mut String) -> Result<(), RenderError> {
+    let invalid = |path: &str, reason: String| RenderError::InvalidField {
+        kind,
+        field: if path.is_empty() { ".".to_owned() } else { path.to_owned() },
+        reason,
+    };
+    match value {
+        serde_json::Value::String(text) => {
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(invalid(
+                    path,
+                    format!("dài quá {MAX_TEXT_CHARS} ký tự / longer than {MAX_TEXT_CHARS} characters"),
+                ));
+            }
+            if let Some(c) = text.chars().find(|c| !printable(*c)) {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "ký tự U+{:04X} không in được bằng phông chữ của văn bản / character U+{:04X} cannot be printed with the document's fonts",
+                        u32::from(c),
+                        u32::from(c)
+                    ),
+                ));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = path.len();
+                path.push_str(&format!("[{index}]"));
+                check_text(kind, item, path)?;
+                path.truncate(length);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (name, item) in fields {
+                let length = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(name);
+                check_text(kind, item, path)?;
+                path.truncate(length);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A compiled document with its reserved boxes and typst's warnings.

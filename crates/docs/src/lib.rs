@@ -25,7 +25,7 @@ pub mod numbering;
 
 use serde::Serialize;
 
-pub use engine::{RenderOptions, render_with};
+pub use engine::{MAX_TEXT_CHARS, RenderOptions, printable, render_with};
 pub use kind::{DocumentKind, FieldDoc, ParseKindError};
 
 /// A rendered document.

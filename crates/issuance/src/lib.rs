@@ -310,13 +310,22 @@ pub fn processing_time(limit: &TimeLimitSpec) -> String {
     }
 }
 
+/// Text entered earlier by someone else (the applicant at intake) as the form can print it: a
+/// character the document's fonts lack becomes "?" and the text is cut at the longest a field
+/// may hold, so that an emoji in a name never blocks the desk. The officer's own text of this
+/// transition (items, reasons) is not touched: the form refuses it and the officer retypes.
+pub fn printable_text(text: &str) -> String {
+    text.chars().map(|c| if docs::printable(c) { c } else { '?' }).take(docs::MAX_TEXT_CHARS).collect()
+}
+
 fn applicant(request: &IssueRequest) -> Value {
     let applicant = &request.record.applicant;
+    let optional = |text: &Option<String>| text.as_deref().map(printable_text);
     json!({
-        "name": applicant.name,
-        "address": applicant.address.clone().unwrap_or_else(|| "Không kê khai".to_owned()),
-        "phone": applicant.phone,
-        "email": applicant.email,
+        "name": printable_text(&applicant.name),
+        "address": optional(&applicant.address).unwrap_or_else(|| "Không kê khai".to_owned()),
+        "phone": optional(&applicant.phone),
+        "email": optional(&applicant.email),
     })
 }
 
@@ -432,6 +441,14 @@ fn area(found: &docs::SignatureBox) -> SignatureBox {
 impl Issuer {
     /// Renders and signs `kind` for `request` (what [`FormIssuer::issue`] does, by kind).
     pub fn issue_kind(&self, kind: DocumentKind, request: &IssueRequest) -> StoreResult<IssuedDocument> {
+        let printable_officer = printable_text(&request.officer);
+        let sanitized;
+        let request = if printable_officer == request.officer {
+            request
+        } else {
+            sanitized = IssueRequest { officer: printable_officer, ..request.clone() };
+            &sanitized
+        };
         let keys = self.unit_keys(&request.acting_unit, &request.officer)?;
         let person_name = keys.person.common_name().unwrap_or_else(|| request.officer.clone());
         let data = form_data(self, kind, request, &person_name)?;

@@ -17,7 +17,7 @@ const REFERENCE: [&str; 8] =
 
 /// Tables split by unit, with their distribution column (the receiving unit; the audit chain is
 /// the unit's id).
-const DISTRIBUTED: [(&str, &str); 13] = [
+const DISTRIBUTED: [(&str, &str); 14] = [
     ("applicants", "unit_id"),
     ("audit_log", "chain"),
     ("code_sequences", "unit_id"),
@@ -25,6 +25,7 @@ const DISTRIBUTED: [(&str, &str); 13] = [
     ("dossiers", "unit_id"),
     ("events", "unit_id"),
     ("intake_keys", "unit_id"),
+    ("issued_documents", "unit_id"),
     ("stat_daily", "unit_id"),
     ("stat_due_closed", "unit_id"),
     ("stat_due_opened", "unit_id"),

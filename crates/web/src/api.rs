@@ -158,7 +158,8 @@ pub async fn intake(
     (status = 415, description = "Not application/json", body = ErrorBody),
     (status = 404, description = "No such dossier", body = ErrorBody),
     (status = 409, description = "Stale expected_version", body = ErrorBody),
-    (status = 422, description = "Refused by the lifecycle rules", body = ErrorBody)))]
+    (status = 422, description = "Refused by the lifecycle rules", body = ErrorBody),
+    (status = 503, description = "The form this transition issues could not be signed (keys missing or expired); nothing was written", body = ErrorBody)))]
 pub async fn transition(
     State(state): State<AppState>,
     who: Authenticated,

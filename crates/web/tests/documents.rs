@@ -309,6 +309,23 @@ async fn lifecycle_issues_signed_forms(app: App) {
     assert!(pdftotext(&refusal).contains("phường Tân Định"), "the reason is in the refusal");
     keep("refusal", &refusal);
     assert_eq!(pdfsig(&refusal).matches("Signature is Valid.").count(), 1);
+    // Text the form cannot print: the officer's own is refused with nothing written; the
+    // applicant's (typed at intake) is printed with "?" in place of what the fonts lack.
+    let (odd, _) = app.submit("Lê Văn Tám 😀").await;
+    app.clock.set("2026-03-13T08:00:00+07:00".parse::<Timestamp>().expect("instant"));
+    let (status, error) = app
+        .post(
+            &format!("/api/v1/dossiers/{odd}/transitions"),
+            json!({ "action": "request_intake_supplement", "items": ["Ảnh 3x4 📷"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["code"], "DOCUMENT_DATA_INVALID", "{error}");
+    let (_, detail) = app.get(&format!("/api/v1/dossiers/{odd}")).await;
+    assert_eq!(detail["events"].as_array().map(Vec::len), Some(1), "nothing written: {detail}");
+    app.act(&odd, "2026-03-13T08:05:00+07:00", json!({ "action": "accept" })).await;
+    let (_, odd_receipt) = app.bytes(&app.client, &format!("/api/v1/dossiers/{odd}/documents/2")).await;
+    assert!(pdftotext(&odd_receipt).contains("Lê Văn Tám ?"), "{}", pdftotext(&odd_receipt));
     // A transition that issues nothing stores nothing.
     app.act(&code, "2026-03-13T08:00:00+07:00", json!({ "action": "complete_step" })).await;
     let (_, list) = app.get(&format!("/api/v1/dossiers/{code}/documents")).await;
