@@ -266,9 +266,20 @@ async fn lifecycle_issues_signed_forms(app: App) {
         verdict["signatures"].as_array().expect("signatures").iter().any(|s| s["status"] == "INVALID"),
         "{verdict}"
     );
-    // Bad input: not a PDF, wrong media type.
+    // Bad input: not a PDF, wrong media type, too large (the limit is 20 MiB here, 1 MiB elsewhere).
     let (status, error) = app.verify(b"this is not a PDF").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, error) = app.verify(&vec![b'%'; 3 << 20]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "3 MiB is read: {error}");
+    let response = app
+        .anonymous
+        .post(format!("{}/api/v1/public/verify", app.base))
+        .header("content-type", "application/pdf")
+        .body(vec![b'%'; 21 << 20])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let response = app
         .anonymous
         .post(format!("{}/api/v1/public/verify", app.base))
