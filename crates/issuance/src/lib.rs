@@ -100,15 +100,8 @@ impl Issuer {
         let setup = |error: SigningError| SetupError(error.to_string());
         let not_before = Timestamp::from_second(1_577_836_800).map_err(|error| SetupError(error.to_string()))?;
         let not_after = now + jiff::SignedDuration::from_hours(10 * 366 * 24);
-        let key = generate_private_key(KeyAlgorithm::EcdsaP256).map_err(setup)?;
-        let authority = CertificateAuthority::create_root(
-            &SubjectName {
-                common_name: "motcua Demo Root CA (chỉ dùng thử / demo only)".into(),
-                organization: Some("motcua demo".into()),
-                country: Some("VN".into()),
-                ..SubjectName::default()
-            },
-            &key,
+        let authority = CertificateAuthority::demo_root(
+            KeyAlgorithm::EcdsaP256,
             not_before,
             not_after + jiff::SignedDuration::from_hours(366 * 24),
         )

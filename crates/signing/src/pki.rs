@@ -392,14 +392,8 @@ pub struct DemoPki {
 impl DemoPki {
     /// Generates the demo PKI.
     pub fn generate(options: &DemoPkiOptions) -> Result<DemoPki, SigningError> {
-        let authority = CertificateAuthority::create_root(
-            &SubjectName {
-                common_name: "motcua Demo Root CA (chỉ dùng thử / demo only)".into(),
-                organization: Some("motcua demo".into()),
-                country: Some("VN".into()),
-                ..SubjectName::default()
-            },
-            &generate_private_key(options.key_algorithm)?,
+        let authority = CertificateAuthority::demo_root(
+            options.key_algorithm,
             options.not_before,
             options.not_after + jiff::SignedDuration::from_hours(366 * 24),
         )?;
@@ -454,6 +448,25 @@ impl DemoPki {
 }
 
 impl CertificateAuthority {
+    /// The demo root CA ("motcua Demo Root CA (chỉ dùng thử / demo only)") with a new key.
+    pub fn demo_root(
+        key_algorithm: KeyAlgorithm,
+        not_before: Timestamp,
+        not_after: Timestamp,
+    ) -> Result<CertificateAuthority, SigningError> {
+        CertificateAuthority::create_root(
+            &SubjectName {
+                common_name: "motcua Demo Root CA (chỉ dùng thử / demo only)".into(),
+                organization: Some("motcua demo".into()),
+                country: Some("VN".into()),
+                ..SubjectName::default()
+            },
+            &generate_private_key(key_algorithm)?,
+            not_before,
+            not_after,
+        )
+    }
+
     fn credential(
         &self,
         subject: &SubjectName,

@@ -434,14 +434,37 @@ impl Service {
             ),
             _ => None,
         };
+        let decide = self.decider(actor, transition, channel, at).await?;
+        let result = self
+            .store
+            .apply(crate::ApplyWrite {
+                code: code.to_owned(),
+                expected_version,
+                current_unit_id: to_unit_id,
+                client: actor.client.clone(),
+                decide: Box::new(move |stored, procedure| decide(stored, procedure)),
+                issued: None,
+            })
+            .await;
+        self.wrote(result)
+    }
+
+    /// What a transition's write runs inside its transaction, against the locked dossier: the
+    /// access check (so a concurrent transfer cannot slip an action past it; the unit tree is
+    /// loaded beforehand) and the domain's decision.
+    async fn decider(
+        &self,
+        actor: &Actor,
+        transition: Transition,
+        channel: Channel,
+        at: Timestamp,
+    ) -> StoreResult<impl Fn(&StoredDossier, &domain::catalog::Procedure) -> StoreResult<Event> + Send + Sync + 'static>
+    {
         let (engine, unit_engines) = (self.engine.clone(), self.unit_engines.clone());
-        // The tree is loaded before the transaction; the check itself runs inside it, against the
-        // locked dossier, so a concurrent transfer cannot slip an action past it.
         let tree = self.unit_tree(&[]).await?;
         let (action, at_receiving_unit) = action_of(&transition);
-        let client = actor.client.clone();
         let actor = actor.clone();
-        let decide = move |stored: &StoredDossier, procedure: &domain::catalog::Procedure| {
+        Ok(move |stored: &StoredDossier, procedure: &domain::catalog::Procedure| {
             let unit = if at_receiving_unit { stored.unit_id } else { stored.current_unit_id };
             if !actor.may(&tree, action, unit) {
                 return Err(denied(&actor, action, &format!("hồ sơ / dossier {}", stored.state.code)));
@@ -450,19 +473,7 @@ impl Service {
             let engine = unit_engines.get(state.receiving_unit.as_str()).unwrap_or(&engine);
             let context = Context { engine, procedure, actor: &actor.name, at, channel };
             Ok(dossier::decide_event(state, &transition, &context)?)
-        };
-        let result = self
-            .store
-            .apply(crate::ApplyWrite {
-                code: code.to_owned(),
-                expected_version,
-                current_unit_id: to_unit_id,
-                client,
-                decide: Box::new(decide),
-                issued: None,
-            })
-            .await;
-        self.wrote(result)
+        })
     }
 
     /// A transition that issues a form: the event is decided once outside the transaction from
@@ -537,20 +548,11 @@ impl Service {
                     }),
                 );
             }
-            let (engine, unit_engines) = (self.engine.clone(), self.unit_engines.clone());
-            let tree = self.unit_tree(&[]).await?;
-            let (actor_inside, transition_inside) = (actor.clone(), transition.clone());
+            let decider = self.decider(actor, transition.clone(), channel, at).await?;
             let decide = move |stored: &StoredDossier, procedure: &domain::catalog::Procedure| {
-                let unit = if at_receiving_unit { stored.unit_id } else { stored.current_unit_id };
-                if !actor_inside.may(&tree, action, unit) {
-                    return Err(denied(&actor_inside, action, &format!("hồ sơ / dossier {}", stored.state.code)));
-                }
-                let state = &stored.state;
-                let engine = unit_engines.get(state.receiving_unit.as_str()).unwrap_or(&engine);
-                let context = Context { engine, procedure, actor: &actor_inside.name, at, channel };
-                if dossier::decide_event(state, &transition_inside, &context)? != event {
+                if decider(stored, procedure)? != event {
                     // The form was made from another state or procedure version than the locked one.
-                    return Err(StoreError::Conflict { expected: version, actual: state.version });
+                    return Err(StoreError::Conflict { expected: version, actual: stored.state.version });
                 }
                 Ok(written.clone())
             };

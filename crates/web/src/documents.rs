@@ -253,17 +253,23 @@ pub async fn verify(
     Ok(Json(verify_pdf(&state, body.to_vec()).await?))
 }
 
-fn pdf_response(name: &str, content: Vec<u8>) -> Response {
+/// A stored file as a response: its media type, `inline` or `attachment` with an ASCII file
+/// name, and no content sniffing.
+pub(crate) fn file_response(content_type: &str, disposition: &str, name: &str, content: Vec<u8>) -> Response {
     let ascii: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')).collect();
     (
         [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"")),
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{ascii}\"")),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         content,
     )
         .into_response()
+}
+
+fn pdf_response(name: &str, content: Vec<u8>) -> Response {
+    file_response("application/pdf", "attachment", name, content)
 }
 
 /// The documents issued for a dossier, for the applicant holding the receipt's secret.
@@ -285,7 +291,7 @@ pub async fn public_list(
 
 /// One issued document (the signed PDF), for the applicant holding the receipt's secret.
 #[utoipa::path(get, path = "/api/v1/public/dossiers/{code}/documents/{seq}",
-    params(("code" = String, Path, description = "Dossier code"), ("seq" = i64, Path, description = "The event that issued it"), SecretQuery),
+    params(("code" = String, Path, description = "Dossier code"), ("seq" = i64, Path, minimum = 1, description = "The event that issued it"), SecretQuery),
     responses(
     (status = 200, description = "The signed PDF", content_type = "application/pdf", body = PdfFile),
     (status = 400, description = "A bad number", body = ErrorBody),
@@ -327,7 +333,7 @@ pub async fn staff_list(
 
 /// One issued document (staff).
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/documents/{seq}",
-    params(("code" = String, Path, description = "Dossier code"), ("seq" = i64, Path, description = "The event that issued it")),
+    params(("code" = String, Path, description = "Dossier code"), ("seq" = i64, Path, minimum = 1, description = "The event that issued it")),
     security(("token" = []), ("session" = [])), responses(
     (status = 200, description = "The signed PDF", content_type = "application/pdf", body = PdfFile),
     (status = 400, description = "A bad number", body = ErrorBody),

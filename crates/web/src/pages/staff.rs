@@ -783,16 +783,8 @@ pub async fn file(
         "image/jpeg" => "jpg",
         _ => "png",
     };
-    let disposition = format!("attachment; filename=\"{code}-{seq}.{extension}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, record.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        content,
-    )
-        .into_response())
+    let name = format!("{code}-{seq}.{extension}");
+    Ok(crate::documents::file_response(&record.content_type, "attachment", &name, content))
 }
 
 /// `/can-bo/ho-so/{code}/van-ban/{seq}`: a document issued for the dossier (the signed PDF).
@@ -814,15 +806,7 @@ pub async fn issued_file(
         .await
         .map_err(|e| store_error(lang, e))?
         .ok_or_else(|| PageError::not_found(lang, lang.texts().get("error.not_found")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", record.name)),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        content,
-    )
-        .into_response())
+    Ok(crate::documents::file_response("application/pdf", "inline", &record.name, content))
 }
 
 /// An action form.
