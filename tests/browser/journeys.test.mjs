@@ -378,3 +378,42 @@ test('a desk officer sees only the desk actions, and refuses an incomplete dossi
   await p.screenshot({ path: `${ARTIFACTS}/staff-dossier-desk-desktop.png`, fullPage: true });
   await p.context().close();
 });
+
+test('a citizen downloads the signed receipt from the look-up and checks it at /xac-thuc', async () => {
+  const created = await acceptedDossier();
+  const citizen = await page('phone');
+  await citizen.goto(`${BASE}/tra-cuu?ma=${created.code}&bi-mat=${created.receipt_secret}`);
+  const link = citizen.getByRole('link', { name: 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả' });
+  const href = await link.getAttribute('href');
+  const response = await fetch(BASE + href);
+  assert.equal(response.headers.get('content-type'), 'application/pdf');
+  const pdf = Buffer.from(await response.arrayBuffer());
+  assert.ok(pdf.subarray(0, 5).toString() === '%PDF-', 'a PDF');
+  // From the look-up to the verification page, which lists the dossier's documents, verified.
+  await citizen.getByRole('link', { name: 'Xác thực văn bản' }).last().click();
+  await citizen.waitForURL(/\/xac-thuc\?/);
+  assert.match(await citizen.locator('#van-ban').innerText(), /Giấy tiếp nhận hồ sơ[\s\S]*Chữ ký hợp lệ/);
+  await accessible(citizen, 'verification with a dossier code');
+  // Upload the file: genuine, issued here for this dossier.
+  await citizen.locator('#tep').setInputFiles({ name: 'bien-nhan.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await citizen.getByRole('button', { name: 'Kiểm tra tệp' }).click();
+  await citizen.waitForLoadState();
+  const verdict = await citizen.locator('#ket-qua').innerText();
+  assert.match(verdict, /Văn bản hợp lệ/);
+  assert.match(verdict, new RegExp(created.code));
+  await accessible(citizen, 'verification of an upload');
+  await citizen.screenshot({ path: `${ARTIFACTS}/verify-genuine-phone.png`, fullPage: true });
+  // One byte changed: not genuine, and not a file this system issued.
+  const changed = Buffer.from(pdf);
+  const at = changed.indexOf('<xmp:CreateDate>') + '<xmp:CreateDate>'.length + 3;
+  changed[at] ^= 1;
+  await citizen.locator('#tep').setInputFiles({ name: 'bien-nhan.pdf', mimeType: 'application/pdf', buffer: changed });
+  await citizen.getByRole('button', { name: 'Kiểm tra tệp' }).click();
+  await citizen.waitForLoadState();
+  const refused = await citizen.locator('#ket-qua').innerText();
+  assert.match(refused, /Không xác thực được văn bản/);
+  assert.match(refused, /Không có văn bản nào do hệ thống phát hành trùng khớp/);
+  await citizen.screenshot({ path: `${ARTIFACTS}/verify-changed-phone.png`, fullPage: true });
+  await citizen.context().close();
+  await shoot('/xac-thuc', 'verify');
+});

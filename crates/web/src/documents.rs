@@ -204,7 +204,11 @@ pub fn genuine(reports: &[SignatureReport]) -> bool {
 /// [`check_pdf`] as the API answers it.
 pub async fn verify_pdf(state: &AppState, pdf: Vec<u8>) -> Result<VerificationDto, AppError> {
     if pdf.is_empty() {
-        return Err(AppError::bad_request("FILE_MISSING", "chưa gửi tệp PDF / no PDF was sent".to_owned()));
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "FILE_MISSING",
+            "chưa gửi tệp PDF / no PDF was sent".to_owned(),
+        ));
     }
     let checked = check_pdf(state, pdf).await?;
     let reports = checked.reports.map_err(|error| {
@@ -228,10 +232,9 @@ pub async fn verify_pdf(state: &AppState, pdf: Vec<u8>) -> Result<VerificationDt
     request_body(content = PdfFile, content_type = "application/pdf", description = "The PDF, at most 20 MiB"),
     responses(
     (status = 200, description = "The verdicts", body = VerificationDto),
-    (status = 400, description = "No file", body = ErrorBody),
     (status = 413, description = "Over 20 MiB", body = ErrorBody),
     (status = 415, description = "Not sent as application/pdf", body = ErrorBody),
-    (status = 422, description = "Not a PDF that can be read", body = ErrorBody),
+    (status = 422, description = "Empty, or not a PDF that can be read", body = ErrorBody),
     (status = 429, description = "Too many requests", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
