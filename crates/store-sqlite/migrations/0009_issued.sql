@@ -2,7 +2,9 @@
 -- receipt, supplement request, refusal, apology), rendered and signed before the transition's
 -- transaction and stored in it, one per event: `seq` is the event that issued it, and that
 -- event's payload carries the same SHA-256 (content addressing: the hash names the bytes, and the
--- public verification page finds a document by it). Keyed by unit like the dossier.
+-- public verification page finds a document by it). Keyed by unit like the dossier. A rowid
+-- table, not WITHOUT ROWID like the others: its rows are PDFs of tens of kilobytes, which SQLite
+-- keeps in overflow pages better behind a rowid (https://sqlite.org/withoutrowid.html §4).
 CREATE TABLE issued_documents (
     unit_id INTEGER NOT NULL,
     code TEXT NOT NULL,
@@ -15,5 +17,5 @@ CREATE TABLE issued_documents (
     issued_at INTEGER NOT NULL,
     content BLOB NOT NULL,
     PRIMARY KEY (unit_id, code, seq)
-) WITHOUT ROWID;
+);
 CREATE INDEX issued_documents_by_hash ON issued_documents (sha256);
