@@ -73,7 +73,9 @@ impl From<StoreError> for AppError {
             // Keys missing or expired, a template fault: the server's configuration, said plainly.
             StoreError::Issuing { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
+        // A failure on our side (the database, or keys missing for a form) is logged with a request
+        // id; the client gets the id and the stable code, not the cause (paths, SQL).
+        if status.is_server_error() {
             let request_id = jiff::Timestamp::now().as_nanosecond();
             // The cause is logged with the request id; the client gets only the id.
             tracing::error!(request_id = %request_id, error = %error, "request failed");

@@ -24,7 +24,11 @@ struct App {
 
 impl App {
     async fn start(store: Arc<dyn Store>) -> App {
-        let issuer = Arc::new(issuance::Issuer::demo(Timestamp::now()).expect("demo issuer"));
+        App::with_issuer(store, issuance::Issuer::demo(Timestamp::now()).expect("demo issuer")).await
+    }
+
+    async fn with_issuer(store: Arc<dyn Store>, issuer: issuance::Issuer) -> App {
+        let issuer = Arc::new(issuer);
         let service = store_tests::seeded(store).await.with_issuer(issuer.clone());
         let clock = Arc::new(ManualClock::new("2026-03-09T08:00:00+07:00".parse().expect("instant")));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -363,4 +367,34 @@ async fn lifecycle_issues_signed_forms_postgres() {
     let store = store_postgres::PostgresStore::connect(&url).await.expect("connect");
     lifecycle_issues_signed_forms(App::start(Arc::new(store)).await).await;
     store_tests::drop_postgres_database(&name).await;
+}
+
+/// Keys configured but missing for the unit: the acceptance is refused with 503 and a stable
+/// code, the cause (a file path) stays in the server's log, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_keys_refuse_the_transition_and_write_nothing() {
+    let path = std::env::temp_dir().join(format!(
+        "motcua-nokeys-{}-{}.db",
+        std::process::id(),
+        Timestamp::now().as_nanosecond()
+    ));
+    let keys = std::env::temp_dir().join(format!("motcua-nokeys-{}", std::process::id()));
+    std::fs::create_dir_all(&keys).expect("empty keys directory");
+    let store = store_sqlite::SqliteStore::connect(&format!("sqlite:{}", path.display())).await.expect("open");
+    let issuer = issuance::Issuer::from_directory(&keys).expect("a directory");
+    let app = App::with_issuer(Arc::new(store), issuer).await;
+    let (code, _) = app.submit("Đỗ Thị Mai").await;
+    let (status, error) =
+        app.post(&format!("/api/v1/dossiers/{code}/transitions"), json!({ "action": "accept" })).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+    assert_eq!(error["error"]["code"], "SIGNING_KEYS_MISSING", "{error}");
+    assert!(!error["error"]["message"].as_str().unwrap_or_default().contains(&keys.display().to_string()), "{error}");
+    let (_, detail) = app.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(detail["dossier"]["status"], "submitted");
+    assert_eq!(detail["events"].as_array().map(Vec::len), Some(1));
+    drop(app);
+    let _ = std::fs::remove_dir_all(&keys);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }

@@ -857,6 +857,11 @@ pub async fn act(
         Err(StoreError::Forbidden(_)) => lang.texts().get("staff.forbidden").to_owned(),
         Err(StoreError::Conflict { .. }) => lang.texts().get("staff.conflict").to_owned(),
         Err(StoreError::Domain(error)) => error.message,
+        Err(StoreError::Issuing { code, message }) => {
+            // The cause (a key file's path) goes to the log; the officer is told whom to ask.
+            tracing::error!(code, message = %message, "form not issued");
+            format!("{} [{code}]", lang.texts().get("staff.issuing_failed"))
+        }
         Err(other) => return Err(store_error(lang, other)),
     };
     let page = dossier_page(lang, &state, &officer, &uri, &code, Some(message)).await?;
