@@ -51,7 +51,7 @@ enum Keys {
 /// Renders and signs the forms; implements [`FormIssuer`].
 pub struct Issuer {
     keys: Keys,
-    trust_pem: Vec<u8>,
+    verify: VerifyOptions,
     place: String,
     contact_phone: String,
     units: Mutex<HashMap<String, Arc<UnitKeys>>>,
@@ -89,8 +89,13 @@ impl Issuer {
                 directory.display()
             )));
         }
-        let trust_pem = std::fs::read(directory.join("ca.pem")).unwrap_or_default();
-        Ok(Issuer::with_keys(Keys::Directory(directory.to_owned()), trust_pem))
+        let mut issuer = Issuer::with_keys(Keys::Directory(directory.to_owned()));
+        let ca = directory.join("ca.pem");
+        if ca.is_file() {
+            let pem = std::fs::read(&ca).map_err(|error| SetupError(format!("{}: {error}", ca.display())))?;
+            issuer.add_trust_anchors(&pem).map_err(|error| SetupError(format!("{}: {}", ca.display(), error.0)))?;
+        }
+        Ok(issuer)
     }
 
     /// The demo: a root CA made now, in memory, issuing each unit's person and agency
@@ -106,14 +111,16 @@ impl Issuer {
             not_after + jiff::SignedDuration::from_hours(366 * 24),
         )
         .map_err(setup)?;
-        let trust_pem = authority.certificate_pem().map_err(setup)?.into_bytes();
-        Ok(Issuer::with_keys(Keys::Demo { authority: Box::new(authority), not_before, not_after }, trust_pem))
+        let anchor = authority.certificate_der().to_vec();
+        let mut issuer = Issuer::with_keys(Keys::Demo { authority: Box::new(authority), not_before, not_after });
+        issuer.add_trust_anchors(&anchor)?;
+        Ok(issuer)
     }
 
-    fn with_keys(keys: Keys, trust_pem: Vec<u8>) -> Issuer {
+    fn with_keys(keys: Keys) -> Issuer {
         Issuer {
             keys,
-            trust_pem,
+            verify: VerifyOptions::new(),
             place: DEFAULT_PLACE.to_owned(),
             contact_phone: DEFAULT_CONTACT_PHONE.to_owned(),
             units: Mutex::new(HashMap::new()),
@@ -122,10 +129,7 @@ impl Issuer {
 
     /// Adds trust anchors (PEM or DER certificates) for verification.
     pub fn add_trust_anchors(&mut self, pem_or_der: &[u8]) -> Result<(), SetupError> {
-        VerifyOptions::new().add_trust_anchors(pem_or_der).map_err(|error| SetupError(error.to_string()))?;
-        self.trust_pem.extend_from_slice(b"\n");
-        self.trust_pem.extend_from_slice(pem_or_der);
-        Ok(())
+        self.verify.add_trust_anchors(pem_or_der).map_err(|error| SetupError(error.to_string()))
     }
 
     /// The phone printed on supplement requests.
@@ -133,19 +137,10 @@ impl Issuer {
         phone.clone_into(&mut self.contact_phone);
     }
 
-    /// The trust anchors, PEM (the demo CA, or the keys directory's `ca.pem`, and any added).
-    pub fn trust_anchors_pem(&self) -> &[u8] {
-        &self.trust_pem
-    }
-
-    /// Verification options with this issuer's trust anchors.
+    /// Verification options with this issuer's trust anchors (the demo CA, or the keys
+    /// directory's `ca.pem`, and any added), each checked when it was added.
     pub fn verify_options(&self) -> VerifyOptions {
-        let mut options = VerifyOptions::new();
-        if !self.trust_pem.is_empty() {
-            // Checked when the anchors were loaded or made.
-            let _ = options.add_trust_anchors(&self.trust_pem);
-        }
-        options
+        self.verify.clone()
     }
 
     /// The signers for `unit`: from the keys directory (the unit's designated competent person
@@ -175,8 +170,11 @@ fn signing_error(error: &SigningError) -> StoreError {
 }
 
 fn directory_keys(directory: &Path, unit_code: &str) -> StoreResult<UnitKeys> {
+    // A unit code names a sub-directory only as one plain path component.
+    let plain =
+        !unit_code.is_empty() && unit_code != "." && unit_code != ".." && !unit_code.contains(['/', '\\', '\0']);
     let own = directory.join(unit_code);
-    let base = if own.join("person.p12").is_file() { own } else { directory.to_owned() };
+    let base = if plain && own.join("person.p12").is_file() { own } else { directory.to_owned() };
     let read = |name: &str| {
         std::fs::read(base.join(name)).map_err(|error| StoreError::Issuing {
             code: "SIGNING_KEYS_MISSING",
@@ -331,6 +329,14 @@ fn event_instant(request: &IssueRequest, field: &str) -> StoreResult<Timestamp> 
     })
 }
 
+/// A field of the event's payload as the domain normalised it (trimmed items, the reason).
+fn event_field(request: &IssueRequest, field: &str) -> StoreResult<Value> {
+    request.event.payload.get(field).cloned().ok_or_else(|| StoreError::Issuing {
+        code: "DOCUMENT_RENDER_FAILED",
+        message: format!("event {} has no {field}", request.event.kind),
+    })
+}
+
 /// The form's input data, from the dossier and the transition's event.
 fn form_data(self_: &Issuer, kind: DocumentKind, request: &IssueRequest, signer_name: &str) -> StoreResult<Value> {
     let state = &request.record.dossier.state;
@@ -361,39 +367,42 @@ fn form_data(self_: &Issuer, kind: DocumentKind, request: &IssueRequest, signer_
         }),
         (
             DocumentKind::SupplementRequest,
-            Transition::RequestIntakeSupplement { items } | Transition::RequestSupplement { items },
+            Transition::RequestIntakeSupplement { .. } | Transition::RequestSupplement { .. },
         ) => json!({
-            "issuer": desk_issuer(&request.acting_unit, &self_.place),
+            // Sent through the receiving unit's one-stop desk, also after appraisal elsewhere.
+            "issuer": desk_issuer(&request.receiving_unit, &self_.place),
             "date": day(at),
             "dossier_code": state.code,
             "applicant": applicant(request),
             "procedure": procedure,
-            "items": items,
+            "items": event_field(request, "items")?,
             "reason": "Hồ sơ chưa đầy đủ hoặc chưa hợp lệ theo thành phần hồ sơ của thủ tục.",
             "contact": {
-                "name": format!("{}, Bộ phận tiếp nhận và trả kết quả, {acting}", request.officer),
+                "name": format!("{}, Bộ phận tiếp nhận và trả kết quả, {receiving}", request.officer),
                 "phone": self_.contact_phone,
             },
             "officer": request.officer,
         }),
-        (DocumentKind::Refusal, Transition::RefuseIntake { reason }) => json!({
+        (DocumentKind::Refusal, Transition::RefuseIntake { .. }) => json!({
             "issuer": desk_issuer(&request.receiving_unit, &self_.place),
             "date": day(at),
             "dossier_code": state.code,
             "receiving_body": receiving,
             "applicant": applicant(request),
             "procedure": procedure,
-            "reasons": [reason],
+            "reasons": [event_field(request, "reason")?],
             "officer": request.officer,
         }),
-        (DocumentKind::Apology, Transition::Apologize { reason, .. }) => {
+        (DocumentKind::Apology, Transition::Apologize { .. }) => {
             let promised = state.appointment.ok_or_else(|| StoreError::Issuing {
                 code: "DOCUMENT_RENDER_FAILED",
                 message: "apology without an appointment".to_owned(),
             })?;
             let mut issuer = desk_issuer(&request.acting_unit, &self_.place);
             issuer["name"] = issuer["parent"].take();
-            issuer["abbreviation"] = json!("UBND");
+            if matches!(request.acting_unit.kind, UnitKind::City | UnitKind::District | UnitKind::Commune) {
+                issuer["abbreviation"] = json!("UBND");
+            }
             json!({
                 "issuer": issuer,
                 "date": day(at),
@@ -404,7 +413,7 @@ fn form_data(self_: &Issuer, kind: DocumentKind, request: &IssueRequest, signer_
                 "procedure": procedure,
                 "dossier_code": state.code,
                 "promised_at": minute(promised),
-                "reason": reason,
+                "reason": event_field(request, "reason")?,
                 "new_return_at": minute(event_instant(request, "appointment")?),
                 "signer": body_signer(&request.acting_unit, signer_name),
                 "recipients": ["Như trên"],
@@ -434,14 +443,17 @@ fn area(found: &docs::SignatureBox) -> SignatureBox {
 impl Issuer {
     /// Renders and signs `kind` for `request` (what [`FormIssuer::issue`] does, by kind).
     pub fn issue_kind(&self, kind: DocumentKind, request: &IssueRequest) -> StoreResult<IssuedDocument> {
-        let printable_officer = printable_text(&request.officer);
-        let sanitized;
-        let request = if printable_officer == request.officer {
-            request
-        } else {
-            sanitized = IssueRequest { officer: printable_officer, ..request.clone() };
-            &sanitized
-        };
+        // Text from elsewhere (accounts, the catalogue) printed as the fonts can; the officer's own
+        // words of this transition are checked by the renderer instead.
+        let mut clean = request.clone();
+        clean.officer = printable_text(&clean.officer);
+        for unit in [&mut clean.receiving_unit, &mut clean.acting_unit] {
+            unit.name = printable_text(&unit.name);
+            unit.head = printable_text(&unit.head);
+        }
+        clean.procedure.name = printable_text(&clean.procedure.name);
+        clean.procedure.documents = clean.procedure.documents.iter().map(|text| printable_text(text)).collect();
+        let request = &clean;
         let keys = self.unit_keys(&request.acting_unit, &request.officer)?;
         let person_name = keys.person.common_name().unwrap_or_else(|| request.officer.clone());
         let data = form_data(self, kind, request, &person_name)?;

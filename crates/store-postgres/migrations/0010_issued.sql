@@ -18,3 +18,15 @@ CREATE TABLE issued_documents (
     PRIMARY KEY (unit_id, code, seq)
 );
 CREATE INDEX issued_documents_by_hash ON issued_documents (sha256);
+-- Issued documents are kept as issued, like the events that name them.
+CREATE FUNCTION issued_documents_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'issued documents are append-only' USING ERRCODE = 'restrict_violation';
+END;
+$$;
+CREATE TRIGGER issued_documents_no_update BEFORE UPDATE ON issued_documents
+    FOR EACH ROW EXECUTE FUNCTION issued_documents_append_only();
+CREATE TRIGGER issued_documents_no_delete BEFORE DELETE ON issued_documents
+    FOR EACH ROW EXECUTE FUNCTION issued_documents_append_only();
+CREATE TRIGGER issued_documents_no_truncate BEFORE TRUNCATE ON issued_documents
+    FOR EACH STATEMENT EXECUTE FUNCTION issued_documents_append_only();

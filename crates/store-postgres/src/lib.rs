@@ -197,7 +197,7 @@ impl PostgresStore {
 
     /// A procedure version, from the cache or read on `connection` (the caller's transaction, so
     /// that a writer holding a connection never waits for a second one from the pool).
-    async fn procedure_version(
+    async fn procedure_version_in(
         &self,
         connection: &mut PgConnection,
         code: &str,
@@ -652,6 +652,16 @@ impl Store for PostgresStore {
         row.as_ref().map(procedure_of).transpose()
     }
 
+    async fn procedure_version(&self, code: &str, version: u32) -> StoreResult<Option<Procedure>> {
+        let row = pg_query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
+            .bind(code)
+            .bind(i64::from(version))
+            .fetch_optional(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(procedure_of).transpose()
+    }
+
     async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>> {
         let rows = pg_query(
             "SELECT body FROM procedures WHERE effective_from <= $1 AND (effective_to IS NULL OR effective_to >= $1) \
@@ -766,7 +776,7 @@ impl Store for PostgresStore {
             return Err(StoreError::Conflict { expected, actual: stored.state.version });
         }
         let procedure =
-            self.procedure_version(&mut tx, stored.state.procedure.as_str(), stored.state.procedure_version).await?;
+            self.procedure_version_in(&mut tx, stored.state.procedure.as_str(), stored.state.procedure_version).await?;
         let event = decide(&stored, &procedure)?;
         let after = dossier::fold(Some(&stored.state), &event)?;
         let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);

@@ -19,3 +19,8 @@ CREATE TABLE issued_documents (
     PRIMARY KEY (unit_id, code, seq)
 );
 CREATE INDEX issued_documents_by_hash ON issued_documents (sha256);
+-- Issued documents are kept as issued, like the events that name them.
+CREATE TRIGGER issued_documents_no_update BEFORE UPDATE ON issued_documents
+    BEGIN SELECT RAISE(ABORT, 'issued documents are append-only'); END;
+CREATE TRIGGER issued_documents_no_delete BEFORE DELETE ON issued_documents
+    BEGIN SELECT RAISE(ABORT, 'issued documents are append-only'); END;

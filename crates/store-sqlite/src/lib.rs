@@ -448,6 +448,16 @@ impl Store for SqliteStore {
         row.map(|row| serde_json::from_str(row.get::<&str, _>("body")).map_err(json_error)).transpose()
     }
 
+    async fn procedure_version(&self, code: &str, version: u32) -> StoreResult<Option<Procedure>> {
+        let row = sqlx::query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
+            .bind(code)
+            .bind(i64::from(version))
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(database)?;
+        row.map(|row| serde_json::from_str(row.get::<&str, _>("body")).map_err(json_error)).transpose()
+    }
+
     async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>> {
         let rows = sqlx::query(
             "SELECT body FROM procedures WHERE effective_from <= $1 AND (effective_to IS NULL OR effective_to >= $1) ORDER BY code, version",

@@ -629,6 +629,8 @@ pub trait Store: Send + Sync {
     async fn procedure_on(&self, code: &str, on: Date) -> StoreResult<Option<Procedure>>;
     /// Procedures in force on `on`.
     async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>>;
+    /// One version of a procedure (the one a dossier was received under).
+    async fn procedure_version(&self, code: &str, version: u32) -> StoreResult<Option<Procedure>>;
     /// Creates a dossier (allocating its code), or returns the existing one for a known
     /// idempotency key; the flag says whether it was created.
     async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)>;

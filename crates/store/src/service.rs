@@ -508,11 +508,11 @@ impl Service {
             let unit_id = if at_receiving_unit { stored.unit_id } else { stored.current_unit_id };
             self.authorize(actor, action, &[unit_id], &format!("hồ sơ / dossier {code}")).await?;
             let state = &stored.state;
-            let procedure = self
-                .store
-                .procedure_on(state.procedure.as_str(), dossier::local_day(state.submitted_at))
-                .await?
-                .ok_or_else(|| not_found(format!("thủ tục / procedure {}", state.procedure)))?;
+            // The version the dossier was received under, as the write inside the transaction uses.
+            let procedure =
+                self.store.procedure_version(state.procedure.as_str(), state.procedure_version).await?.ok_or_else(
+                    || not_found(format!("thủ tục / procedure {} v{}", state.procedure, state.procedure_version)),
+                )?;
             let engine = self.engine_for(state.receiving_unit.as_str());
             let context = Context { engine, procedure: &procedure, actor: &actor.name, at, channel };
             let event = dossier::decide_event(state, &transition, &context)?;

@@ -52,6 +52,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CodeSeq {
 #[schema(value_type = String, format = Binary)]
 pub struct PdfFile(pub Vec<u8>);
 
+/// Verifications running at once.
+static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The largest PDF the verification takes (forms are tens of kilobytes; scanned results a few
 /// megabytes).
 pub const VERIFY_LIMIT: usize = 20 * 1024 * 1024;
@@ -189,9 +192,17 @@ pub async fn check_pdf(state: &AppState, pdf: Vec<u8>) -> Result<Checked, StoreE
     use sha2::Digest;
     let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
     let options = state.verify.clone();
-    let reports = tokio::task::spawn_blocking(move || signing::verify(&pdf, &options))
-        .await
-        .map_err(|error| StoreError::Database(format!("verification task: {error}")))?;
+    // At most two verifications at once (milliseconds of CPU each, on files of up to 20 MiB): the
+    // rest wait their turn instead of crowding out the desks' work.
+    let _permit = VERIFYING.acquire().await.map_err(|error| StoreError::Database(format!("verification: {error}")))?;
+    let reports = match tokio::task::spawn_blocking(move || signing::verify(&pdf, &options)).await {
+        Ok(reports) => reports,
+        // A file that makes the reader fail is still the sender's unreadable file, not a 500.
+        Err(error) => {
+            tracing::error!(error = %error, "verification of an uploaded file failed");
+            Err(signing::SigningError::InvalidPdf { detail: "the file could not be read".to_owned() })
+        }
+    };
     let issued = state.service.reads().issued_by_hash(&sha256).await?;
     Ok(Checked { sha256, reports, issued })
 }

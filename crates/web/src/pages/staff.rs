@@ -66,6 +66,13 @@ impl Officer {
     }
 }
 
+/// What the officer reads when a step's document could not be signed: the cause (a key file's
+/// path) goes to the log, the officer is told whom to ask.
+fn issuing_failed(lang: Lang, code: &str, message: &str) -> String {
+    tracing::error!(code, message = %message, "form not issued");
+    format!("{} [{code}]", lang.texts().get("staff.issuing_failed"))
+}
+
 fn store_error(lang: Lang, error: StoreError) -> PageError {
     match error {
         StoreError::Forbidden(_) => PageError::forbidden(lang, lang.texts().get("staff.forbidden")),
@@ -857,11 +864,7 @@ pub async fn act(
         Err(StoreError::Forbidden(_)) => lang.texts().get("staff.forbidden").to_owned(),
         Err(StoreError::Conflict { .. }) => lang.texts().get("staff.conflict").to_owned(),
         Err(StoreError::Domain(error)) => error.message,
-        Err(StoreError::Issuing { code, message }) => {
-            // The cause (a key file's path) goes to the log; the officer is told whom to ask.
-            tracing::error!(code, message = %message, "form not issued");
-            format!("{} [{code}]", lang.texts().get("staff.issuing_failed"))
-        }
+        Err(StoreError::Issuing { code, message }) => issuing_failed(lang, code, &message),
         Err(other) => return Err(store_error(lang, other)),
     };
     let page = dossier_page(lang, &state, &officer, &uri, &code, Some(message)).await?;
@@ -1062,12 +1065,19 @@ pub async fn intake(
         Err(other) => return Err(store_error(lang, other)),
     };
     let code = created.state.code.clone();
-    match state.service.transition(&code, None, Transition::Accept, &officer.actor, Channel::Counter, now).await {
-        Ok(_) => {}
-        Err(StoreError::Domain(error)) => return again(error.message).await,
-        Err(other) => return Err(store_error(lang, other)),
-    }
-    Ok(Redirect::to(&format!("{}/can-bo/bien-nhan/{code}", lang.prefix())).into_response())
+    let message =
+        match state.service.transition(&code, None, Transition::Accept, &officer.actor, Channel::Counter, now).await {
+            Ok(_) => return Ok(Redirect::to(&format!("{}/can-bo/bien-nhan/{code}", lang.prefix())).into_response()),
+            Err(StoreError::Domain(error)) => error.message,
+            Err(StoreError::Issuing { code, message }) => issuing_failed(lang, code, &message),
+            Err(StoreError::Conflict { .. }) => t.get("staff.conflict").to_owned(),
+            Err(other) => return Err(store_error(lang, other)),
+        };
+    // The dossier is received and kept; only its acceptance failed. Its own page says why and
+    // offers the acceptance again (the intake form is not shown again: that would make a second
+    // dossier).
+    let page = dossier_page(lang, &state, &officer, &uri, &code, Some(message)).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 /// The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, form 01).
