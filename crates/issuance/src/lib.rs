@@ -6,7 +6,7 @@
 //! and the transition's event, signed with [`signing`] under the acting unit's keys — the
 //! competent person in the form's signature box, then the agency's seal where the form has one —
 //! and handed to the store, which keeps it with the event that issued it (see
-//! [`store::service::FormIssuer`]).
+//! [`app::service::FormIssuer`]).
 //!
 //! Keys come from a directory (`DIR/<unit code>/` or, for every unit without its own, `DIR/`
 //! itself, each with `person.p12`, `agency.p12` and `password.txt`, as `motcua pki init` writes
@@ -17,15 +17,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use docs::{DocumentKind, SignatureRole};
+use typeset::{DocumentKind, SignatureRole};
 use domain::catalog::{TimeLimitSpec, UnitKind};
 use domain::dossier::Transition;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use signing::pki::{CertificateAuthority, KeyAlgorithm, SubjectName, generate_private_key, write_pkcs12};
 use signing::{Appearance, P12Signer, Role, SignOptions, SignatureBox, SigningError, VerifyOptions};
-use store::service::{FormIssuer, IssueRequest};
-use store::{IssuedDocument, StoreError, StoreResult, UnitRecord};
+use app::service::{FormIssuer, IssueRequest};
+use app::{IssuedDocument, StoreError, StoreResult, UnitRecord};
 
 /// Where the city's documents are dated when the unit is not a commune ("Thành phố Hồ Chí Minh").
 pub const DEFAULT_PLACE: &str = "Thành phố Hồ Chí Minh";
@@ -306,7 +306,7 @@ pub fn processing_time(limit: &TimeLimitSpec) -> String {
 /// may hold, so that an emoji in a name never blocks the desk. The officer's own text of this
 /// transition (items, reasons) is not touched: the form refuses it and the officer retypes.
 pub fn printable_text(text: &str) -> String {
-    text.chars().map(|c| if docs::printable(c) { c } else { '?' }).take(docs::MAX_TEXT_CHARS).collect()
+    text.chars().map(|c| if typeset::printable(c) { c } else { '?' }).take(typeset::MAX_TEXT_CHARS).collect()
 }
 
 fn applicant(request: &IssueRequest) -> Value {
@@ -429,7 +429,7 @@ fn form_data(self_: &Issuer, kind: DocumentKind, request: &IssueRequest, signer_
     })
 }
 
-fn area(found: &docs::SignatureBox) -> SignatureBox {
+fn area(found: &typeset::SignatureBox) -> SignatureBox {
     #[allow(clippy::cast_possible_truncation)]
     SignatureBox::new(
         found.page.saturating_sub(1),
@@ -457,9 +457,9 @@ impl Issuer {
         let keys = self.unit_keys(&request.acting_unit, &request.officer)?;
         let person_name = keys.person.common_name().unwrap_or_else(|| request.officer.clone());
         let data = form_data(self, kind, request, &person_name)?;
-        let rendered = docs::render(kind, &data).map_err(|error| match error {
+        let rendered = typeset::render(kind, &data).map_err(|error| match error {
             // The user's own words could not go into the form (a field the form refuses).
-            docs::RenderError::MissingField { .. } | docs::RenderError::InvalidField { .. } => {
+            typeset::RenderError::MissingField { .. } | typeset::RenderError::InvalidField { .. } => {
                 StoreError::Domain(domain::DomainError::new("DOCUMENT_DATA_INVALID", error.to_string()))
             }
             other => StoreError::Issuing { code: "DOCUMENT_RENDER_FAILED", message: other.to_string() },

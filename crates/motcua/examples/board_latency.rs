@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use store::Store;
+use app::Store;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

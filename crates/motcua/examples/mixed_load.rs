@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use store::Store;
+use app::Store;
 
 const KINDS: [&str; 4] = ["look-up", "statistics", "intake", "transition"];
 
@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Arc::new(store_postgres::PostgresStore::connect(&database).await?)
     };
-    let service = store::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin()?));
+    let service = app::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin()?));
     let today = jiff::Zoned::now().date();
     let units = store.list_units(today).await?;
     let mut random = fastrand::Rng::with_seed(3);

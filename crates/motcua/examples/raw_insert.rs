@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // The same schema and settings as motcua's store (migrations run by connect + migrate).
     {
-        use store::Store;
+        use app::Store;
         let store: Box<dyn Store> = if destination.starts_with("sqlite:") {
             Box::new(store_sqlite::SqliteStore::connect(destination).await?)
         } else {

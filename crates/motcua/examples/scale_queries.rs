@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::dossier::Status;
-use store::{QueueQuery, Store};
+use app::{QueueQuery, Store};
 
 fn summary(name: &str, mut timings: Vec<Duration>) {
     timings.sort();
@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Arc::new(store_postgres::PostgresStore::connect(&url).await?)
     };
-    let service = store::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin()?));
+    let service = app::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin()?));
     let dossiers = store.dossier_count().await?;
     let today = jiff::Zoned::now().date();
     let units = store.list_units(today).await?;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use store::{StatsQuery, Store};
+use app::{StatsQuery, Store};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Arc::new(store_postgres::PostgresStore::connect(&url).await?)
     };
     let engine = Arc::new(calendar::WorkingTime::hcmc_builtin()?);
-    let service = store::service::Service::new(store.clone(), engine);
+    let service = app::service::Service::new(store.clone(), engine);
     let dossiers = store.dossier_count().await?;
     // Units that received dossiers: receiving units of a sample of dossiers read page by page
     // (`dossier_page` keyset), one page from each stretch of the key space.

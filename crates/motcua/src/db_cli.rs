@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use calendar::WorkingTime;
 use clap::Args;
 use domain::catalog::{Catalog, parse_catalog};
-use store::service::Service;
-use store::{StatsQuery, Store};
+use app::service::Service;
+use app::{StatsQuery, Store};
 
 use crate::InputError;
 use crate::config::Config;
@@ -457,7 +457,7 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
 /// city (deciding needs a unit head on the dossier's own unit: `motcua user grant demo unit_head
 /// CODE`), with a fresh password and an API token, printed once.
 async fn demo_account(service: &Service, now: jiff::Timestamp) -> Result<()> {
-    use store::access::{Actor, Role};
+    use app::access::{Actor, Role};
     let by = Actor::system("demo");
     let password = crate::user_cli::generate_password()?;
     service.add_user("demo", "Tài khoản thử nghiệm", &password, &by, now).await?;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use docs::DocumentKind;
+use typeset::DocumentKind;
 use signing::{Appearance, P12Signer, Role, SignOptions, SignatureBox, SignatureStatus, VerifyOptions};
 
 use crate::InputError;
@@ -134,13 +134,13 @@ impl From<signing::SigningError> for DocumentError {
     }
 }
 
-impl From<docs::RenderError> for DocumentError {
-    fn from(error: docs::RenderError) -> DocumentError {
+impl From<typeset::RenderError> for DocumentError {
+    fn from(error: typeset::RenderError) -> DocumentError {
         let code = match &error {
-            docs::RenderError::MissingField { .. } => "MISSING_FIELD",
-            docs::RenderError::InvalidField { .. } => "INVALID_FIELD",
-            docs::RenderError::Template { .. } => "TEMPLATE_ERROR",
-            docs::RenderError::Pdf { .. } => "PDF_EXPORT_ERROR",
+            typeset::RenderError::MissingField { .. } => "MISSING_FIELD",
+            typeset::RenderError::InvalidField { .. } => "INVALID_FIELD",
+            typeset::RenderError::Template { .. } => "TEMPLATE_ERROR",
+            typeset::RenderError::Pdf { .. } => "PDF_EXPORT_ERROR",
         };
         DocumentError { message: error.to_string(), code }
     }
@@ -237,7 +237,7 @@ pub fn render(args: RenderArgs) -> Result<()> {
     let Some(name) = args.kind else {
         return Err(InputError("cần loại văn bản hoặc --list / needs a document kind or --list".to_owned()).into());
     };
-    let kind: DocumentKind = name.parse().map_err(|error: docs::ParseKindError| InputError(error.to_string()))?;
+    let kind: DocumentKind = name.parse().map_err(|error: typeset::ParseKindError| InputError(error.to_string()))?;
     let Some(out) = args.out else {
         return Err(InputError("cần --out FILE.pdf / needs --out FILE.pdf".to_owned()).into());
     };
@@ -256,7 +256,7 @@ pub fn render(args: RenderArgs) -> Result<()> {
             .into());
         }
     };
-    let rendered = docs::render(kind, &data).map_err(DocumentError::from)?;
+    let rendered = typeset::render(kind, &data).map_err(DocumentError::from)?;
     write_atomically(&out, &rendered.pdf)?;
     let boxes = serde_json::to_vec_pretty(&rendered.signature_boxes)?;
     write_atomically(&boxes_path(&out), &boxes)?;

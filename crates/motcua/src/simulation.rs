@@ -13,8 +13,8 @@ use domain::catalog::{Code, Level, Procedure, StepUnit, UnitKind};
 use domain::dossier::{self, Channel, Context, NewDossier, Outcome, Transition};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use store::service::{Service, SubmitRequest, add_increments, increments, stored_precision};
-use store::{Applicant, BulkBatch, BulkDossier, UnitRecord, day_number};
+use app::service::{Service, SubmitRequest, add_increments, increments, stored_precision};
+use app::{Applicant, BulkBatch, BulkDossier, UnitRecord, day_number};
 
 /// The actor name of simulated events (the name `Actor::system("simulation")` writes).
 const SIMULATION_ACTOR: &str = "system:simulation";
@@ -38,7 +38,7 @@ pub struct BulkWriter {
     batch_size: usize,
     /// The batch being written while the next one is computed (domain work and the engine's
     /// writes then use both cores); batches are still written one after another, in order.
-    writing: Option<tokio::task::JoinHandle<store::StoreResult<usize>>>,
+    writing: Option<tokio::task::JoinHandle<app::StoreResult<usize>>>,
     /// Dossiers written so far.
     pub written: u64,
 }
@@ -163,7 +163,7 @@ impl Writer<'_> {
                     idempotency_key: None,
                     applicant,
                 };
-                Ok(service.submit(request, &store::access::Actor::system("simulation"), at).await?.0.state.code)
+                Ok(service.submit(request, &app::access::Actor::system("simulation"), at).await?.0.state.code)
             }
             Writer::Bulk(bulk) => bulk.as_mut().submit(unit, procedure.clone(), channel, applicant, at).await,
         }
@@ -180,7 +180,7 @@ impl Writer<'_> {
         match self {
             Writer::Service(_) => {
                 service
-                    .transition(code, None, transition, &store::access::Actor::system("simulation"), channel, at)
+                    .transition(code, None, transition, &app::access::Actor::system("simulation"), channel, at)
                     .await?;
                 Ok(())
             }

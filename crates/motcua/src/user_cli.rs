@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use store::StoreError;
-use store::access::{Actor, Role};
+use app::StoreError;
+use app::access::{Actor, Role};
 
 use crate::InputError;
 use crate::config::Config;

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use store::Store;
+use app::Store;
 
 fn motcua(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_motcua"))

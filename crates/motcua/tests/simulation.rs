@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use motcua::simulation::{BulkWriter, Plan, Writer, run};
-use store::Store;
-use store::service::Service;
+use app::Store;
+use app::service::Service;
 
 async fn fresh(name: &str) -> (Service, String) {
     let path = std::env::temp_dir().join(format!(

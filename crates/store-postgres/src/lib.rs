@@ -22,10 +22,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, SqlSafeStr, Transaction};
-use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
-use store::audit::{self, AuditRecord, AuditWrite};
-use store::service::{Increment, increments};
-use store::{
+use app::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
+use app::audit::{self, AuditRecord, AuditWrite};
+use app::service::{Increment, increments};
+use app::{
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitDayKey, UnitRecord,
     add_counters, date_of_day, day_number, instant_of, micros,
@@ -127,7 +127,7 @@ where
 impl PostgresStore {
     /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
     /// `unit_id, field`, a constant): whole months from the monthly roll-up, plus or minus the
-    /// days at the period's edges from the daily table ([`store::split_period`]), in one read
+    /// days at the period's edges from the daily table ([`app::split_period`]), in one read
     /// transaction so that a subtracted day and its month are the same snapshot. Rows of
     /// subtracted parts carry negated sums: the caller adds every row.
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<PgRow>> {
@@ -135,7 +135,7 @@ impl PostgresStore {
         let mut rows = Vec::new();
         // Today only steers which days are read (the days after it hold nothing yet).
         let today = day_number(domain::dossier::local_day(jiff::Timestamp::now()));
-        for part in store::split_period(day_number(from), day_number(to), today) {
+        for part in app::split_period(day_number(from), day_number(to), today) {
             let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_unit_daily", "day") };
             let sql = format!(
                 "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",
@@ -360,9 +360,9 @@ async fn insert_issued(
     unit_id: i64,
     code: &str,
     event: &Event,
-    issued: &store::IssuedDocument,
+    issued: &app::IssuedDocument,
 ) -> StoreResult<()> {
-    store::check_issued(event, issued)?;
+    app::check_issued(event, issued)?;
     pg_query(
         "INSERT INTO issued_documents (unit_id, code, seq, form, name, size, sha256, signatures, issued_at, content) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -385,8 +385,8 @@ async fn insert_issued(
 
 const ISSUED_COLUMNS: &str = "code, seq, form, name, size, sha256, signatures, issued_at";
 
-fn issued_record(row: &PgRow) -> StoreResult<store::IssuedRecord> {
-    Ok(store::IssuedRecord {
+fn issued_record(row: &PgRow) -> StoreResult<app::IssuedRecord> {
+    Ok(app::IssuedRecord {
         code: row.try_get("code").map_err(database)?,
         seq: row.try_get("seq").map_err(database)?,
         form: row.try_get("form").map_err(database)?,
@@ -438,7 +438,7 @@ async fn apply_increments(connection: &mut PgConnection, increments: &[Increment
     // The roll-up rows are locked first (per unit and day, then per unit and month, each in key
     // order), then the daily and other rows in theirs: every writer takes locks in the same
     // order, so no two can wait on each other.
-    upsert_rollups(connection, &store::service::unit_daily_increments(increments)).await?;
+    upsert_rollups(connection, &app::service::unit_daily_increments(increments)).await?;
     let mut ordered: Vec<&Increment> = increments.iter().collect();
     ordered.sort_by(|left, right| lock_key(left).cmp(&lock_key(right)));
     for increment in ordered {
@@ -792,7 +792,7 @@ impl Store for PostgresStore {
         Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
     }
 
-    async fn documents(&self, code: &str) -> StoreResult<Vec<store::DocumentRecord>> {
+    async fn documents(&self, code: &str) -> StoreResult<Vec<app::DocumentRecord>> {
         let rows = pg_query(
             "SELECT seq, name, content_type, size, sha256 FROM documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq",
@@ -804,7 +804,7 @@ impl Store for PostgresStore {
         rows.iter().map(document_record).collect()
     }
 
-    async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::DocumentRecord, Vec<u8>)>> {
+    async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(app::DocumentRecord, Vec<u8>)>> {
         let row = pg_query(
             "SELECT seq, name, content_type, size, sha256, content FROM documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2",
@@ -817,7 +817,7 @@ impl Store for PostgresStore {
         row.map(|row| Ok((document_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
     }
 
-    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<app::IssuedRecord>> {
         let sql = format!(
             "SELECT {ISSUED_COLUMNS} FROM issued_documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq"
@@ -827,7 +827,7 @@ impl Store for PostgresStore {
         rows.iter().map(issued_record).collect()
     }
 
-    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::IssuedRecord, Vec<u8>)>> {
+    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(app::IssuedRecord, Vec<u8>)>> {
         let sql = format!(
             "SELECT {ISSUED_COLUMNS}, content FROM issued_documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2"
@@ -841,7 +841,7 @@ impl Store for PostgresStore {
         row.map(|row| Ok((issued_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
     }
 
-    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<app::IssuedRecord>> {
         let sql = format!("SELECT {ISSUED_COLUMNS} FROM issued_documents WHERE sha256 = $1 ORDER BY code, seq");
         let rows =
             pg_query(AssertSqlSafe(sql)).bind(sha256).fetch_all(&mut *self.session().await?).await.map_err(database)?;
@@ -853,8 +853,8 @@ impl Store for PostgresStore {
         let mut statement = pg_query(AssertSqlSafe(sql));
         for value in values {
             statement = match value {
-                store::SqlValue::Int(value) => statement.bind(value),
-                store::SqlValue::Text(value) => statement.bind(value),
+                app::SqlValue::Int(value) => statement.bind(value),
+                app::SqlValue::Text(value) => statement.bind(value),
             };
         }
         let rows = statement.fetch_all(&mut *self.session().await?).await.map_err(database)?;
@@ -996,7 +996,7 @@ impl Store for PostgresStore {
                 &counters_of(&row)?,
             );
         }
-        Ok(store::nonzero_totals(totals))
+        Ok(app::nonzero_totals(totals))
     }
 
     async fn unit_field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<((i64, String), [i64; 9])>> {
@@ -1005,7 +1005,7 @@ impl Store for PostgresStore {
             let key = (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?);
             add_counters(totals.entry(key).or_insert([0; 9]), &counters_of(&row)?);
         }
-        Ok(store::nonzero_totals(totals))
+        Ok(app::nonzero_totals(totals))
     }
 
     async fn month_totals(&self, first: i32, last: i32, units: &[i64]) -> StoreResult<Vec<(i32, [i64; 9])>> {
@@ -1035,7 +1035,7 @@ impl Store for PostgresStore {
         for row in self.grouped_sums("field", from, to).await? {
             add_counters(totals.entry(row.try_get("field").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
         }
-        Ok(store::nonzero_totals(totals))
+        Ok(app::nonzero_totals(totals))
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
@@ -1628,7 +1628,7 @@ const BULK_ROWS: usize = 1_000;
 
 async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) -> StoreResult<()> {
     // In key order: each unit's rows go to neighbouring index pages.
-    let mut dossiers: Vec<&store::BulkDossier> = batch.dossiers.iter().collect();
+    let mut dossiers: Vec<&app::BulkDossier> = batch.dossiers.iter().collect();
     dossiers.sort_unstable_by(|a, b| (a.unit_id, &a.state.code).cmp(&(b.unit_id, &b.state.code)));
     for chunk in dossiers.chunks(BULK_ROWS) {
         let mut states = Vec::with_capacity(chunk.len());
@@ -1722,7 +1722,7 @@ async fn bulk_write(tx: &mut Transaction<'static, Postgres>, batch: &BulkBatch) 
         builder.push(format!(" ON CONFLICT (unit_id, day, procedure, field) DO UPDATE SET {}", updates.join(", ")));
         builder.build().persistent(named_statements()).execute(&mut **tx).await.map_err(database)?;
     }
-    upsert_rollups(tx, &store::unit_daily_of(&aggregates.daily)).await?;
+    upsert_rollups(tx, &app::unit_daily_of(&aggregates.daily)).await?;
     let opened: Vec<_> = aggregates.due_opened.iter().collect();
     for chunk in opened.chunks(BULK_ROWS) {
         let mut builder =
@@ -1832,7 +1832,7 @@ async fn insert_documents(
     tx: &mut PgConnection,
     unit_id: i64,
     code: &str,
-    documents: &[store::NewDocument],
+    documents: &[app::NewDocument],
 ) -> StoreResult<()> {
     use sha2::Digest;
     for (index, document) in documents.iter().enumerate() {
@@ -1855,8 +1855,8 @@ async fn insert_documents(
     Ok(())
 }
 
-fn document_record(row: &PgRow) -> StoreResult<store::DocumentRecord> {
-    Ok(store::DocumentRecord {
+fn document_record(row: &PgRow) -> StoreResult<app::DocumentRecord> {
+    Ok(app::DocumentRecord {
         seq: row.try_get("seq").map_err(database)?,
         name: row.try_get("name").map_err(database)?,
         content_type: row.try_get("content_type").map_err(database)?,
@@ -1870,7 +1870,7 @@ fn document_record(row: &PgRow) -> StoreResult<store::DocumentRecord> {
 /// `stat_monthly` (rows in key order, see `apply_increments`).
 async fn upsert_rollups(tx: &mut PgConnection, unit_daily: &BTreeMap<UnitDayKey, [i64; 9]>) -> StoreResult<()> {
     upsert_rollup(tx, "stat_unit_daily", "day", unit_daily).await?;
-    upsert_rollup(tx, "stat_monthly", "month", &store::months_of(unit_daily)).await
+    upsert_rollup(tx, "stat_monthly", "month", &app::months_of(unit_daily)).await
 }
 
 async fn upsert_rollup(

@@ -19,10 +19,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, ConnectOptions, QueryBuilder, Row, SqlitePool, Transaction};
-use store::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
-use store::audit::{self, AuditRecord, AuditWrite};
-use store::service::{Increment, increments};
-use store::{
+use app::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
+use app::audit::{self, AuditRecord, AuditWrite};
+use app::service::{Increment, increments};
+use app::{
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitDayKey, UnitRecord,
     add_counters, date_of_day, day_number, instant_of, micros,
@@ -122,7 +122,7 @@ fn json_error(error: serde_json::Error) -> StoreError {
 impl SqliteStore {
     /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
     /// `unit_id, field`, a constant): whole months from the monthly roll-up, plus or minus the
-    /// days at the period's edges from the daily table ([`store::split_period`]), in one read
+    /// days at the period's edges from the daily table ([`app::split_period`]), in one read
     /// transaction so that a subtracted day and its month are the same snapshot. Rows of
     /// subtracted parts carry negated sums: the caller adds every row.
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<SqliteRow>> {
@@ -130,7 +130,7 @@ impl SqliteStore {
         let mut rows = Vec::new();
         // Today only steers which days are read (the days after it hold nothing yet).
         let today = day_number(domain::dossier::local_day(jiff::Timestamp::now()));
-        for part in store::split_period(day_number(from), day_number(to), today) {
+        for part in app::split_period(day_number(from), day_number(to), today) {
             let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_unit_daily", "day") };
             let sql = format!(
                 "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",
@@ -482,7 +482,7 @@ impl Store for SqliteStore {
         answer.await.map_err(|_| writer_gone())?
     }
 
-    async fn documents(&self, code: &str) -> StoreResult<Vec<store::DocumentRecord>> {
+    async fn documents(&self, code: &str) -> StoreResult<Vec<app::DocumentRecord>> {
         let rows = sqlx::query(
             "SELECT seq, name, content_type, size, sha256 FROM documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq",
@@ -494,7 +494,7 @@ impl Store for SqliteStore {
         rows.iter().map(document_record).collect()
     }
 
-    async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::DocumentRecord, Vec<u8>)>> {
+    async fn document_content(&self, code: &str, seq: i64) -> StoreResult<Option<(app::DocumentRecord, Vec<u8>)>> {
         let row = sqlx::query(
             "SELECT seq, name, content_type, size, sha256, content FROM documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2",
@@ -507,7 +507,7 @@ impl Store for SqliteStore {
         row.map(|row| Ok((document_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
     }
 
-    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+    async fn issued_documents(&self, code: &str) -> StoreResult<Vec<app::IssuedRecord>> {
         let sql = format!(
             "SELECT {ISSUED_COLUMNS} FROM issued_documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 ORDER BY seq"
@@ -516,7 +516,7 @@ impl Store for SqliteStore {
         rows.iter().map(issued_record).collect()
     }
 
-    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(store::IssuedRecord, Vec<u8>)>> {
+    async fn issued_content(&self, code: &str, seq: i64) -> StoreResult<Option<(app::IssuedRecord, Vec<u8>)>> {
         let sql = format!(
             "SELECT {ISSUED_COLUMNS}, content FROM issued_documents \
              WHERE unit_id = (SELECT unit_id FROM dossiers WHERE code = $1) AND code = $1 AND seq = $2"
@@ -530,7 +530,7 @@ impl Store for SqliteStore {
         row.map(|row| Ok((issued_record(&row)?, row.try_get("content").map_err(database)?))).transpose()
     }
 
-    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<store::IssuedRecord>> {
+    async fn issued_by_hash(&self, sha256: &str) -> StoreResult<Vec<app::IssuedRecord>> {
         let sql = format!("SELECT {ISSUED_COLUMNS} FROM issued_documents WHERE sha256 = $1 ORDER BY code, seq");
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(sha256).fetch_all(&self.reader).await.map_err(database)?;
         rows.iter().map(issued_record).collect()
@@ -541,8 +541,8 @@ impl Store for SqliteStore {
         let mut statement = sqlx::query(AssertSqlSafe(sql));
         for value in values {
             statement = match value {
-                store::SqlValue::Int(value) => statement.bind(value),
-                store::SqlValue::Text(value) => statement.bind(value),
+                app::SqlValue::Int(value) => statement.bind(value),
+                app::SqlValue::Text(value) => statement.bind(value),
             };
         }
         let rows = statement.fetch_all(&self.reader).await.map_err(database)?;
@@ -669,7 +669,7 @@ impl Store for SqliteStore {
                 &counters_of(&row)?,
             );
         }
-        Ok(store::nonzero_totals(totals))
+        Ok(app::nonzero_totals(totals))
     }
 
     async fn unit_field_totals(&self, from: Date, to: Date) -> StoreResult<Vec<((i64, String), [i64; 9])>> {
@@ -678,7 +678,7 @@ impl Store for SqliteStore {
             let key = (row.try_get("unit_id").map_err(database)?, row.try_get("field").map_err(database)?);
             add_counters(totals.entry(key).or_insert([0; 9]), &counters_of(&row)?);
         }
-        Ok(store::nonzero_totals(totals))
+        Ok(app::nonzero_totals(totals))
     }
 
     async fn month_totals(&self, first: i32, last: i32, units: &[i64]) -> StoreResult<Vec<(i32, [i64; 9])>> {
@@ -704,7 +704,7 @@ impl Store for SqliteStore {
         for row in self.grouped_sums("field", from, to).await? {
             add_counters(totals.entry(row.try_get("field").map_err(database)?).or_insert([0; 9]), &counters_of(&row)?);
         }
-        Ok(store::nonzero_totals(totals))
+        Ok(app::nonzero_totals(totals))
     }
 
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>> {
@@ -1344,7 +1344,7 @@ async fn bulk_write(tx: &mut SqliteConnection, batch: &BulkBatch) -> StoreResult
 /// The statements of a bulk batch, in order, into `statements` (stops when nobody listens).
 async fn bulk_statements(batch: &BulkBatch, statements: mpsc::Sender<QueryBuilder<sqlx::Sqlite>>) -> StoreResult<()> {
     // In key order, as the events below: each unit's rows go to neighbouring pages.
-    let mut dossiers: Vec<&store::BulkDossier> = batch.dossiers.iter().collect();
+    let mut dossiers: Vec<&app::BulkDossier> = batch.dossiers.iter().collect();
     dossiers.sort_unstable_by(|a, b| (a.unit_id, &a.state.code).cmp(&(b.unit_id, &b.state.code)));
     for chunk in dossiers.chunks(BULK_ROWS) {
         let mut states = Vec::with_capacity(chunk.len());
@@ -1449,7 +1449,7 @@ async fn bulk_statements(batch: &BulkBatch, statements: mpsc::Sender<QueryBuilde
             return Ok(());
         }
     }
-    for builder in rollup_statements(&store::unit_daily_of(&aggregates.daily)) {
+    for builder in rollup_statements(&app::unit_daily_of(&aggregates.daily)) {
         if statements.send(builder).await.is_err() {
             return Ok(());
         }
@@ -1799,7 +1799,7 @@ async fn run_create(
     insert_event(tx, write.unit_id, &code, &event).await?;
     let changes = increments(write.unit_id, None, &state, &event);
     apply_increments(tx, &changes).await?;
-    heads.unit_daily = store::service::unit_daily_increments(&changes);
+    heads.unit_daily = app::service::unit_daily_increments(&changes);
     let applicant = &write.applicant;
     sqlx::query("INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(write.unit_id)
@@ -1856,7 +1856,7 @@ async fn run_apply(
     let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
     update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
     apply_increments(tx, &changes).await?;
-    heads.unit_daily = store::service::unit_daily_increments(&changes);
+    heads.unit_daily = app::service::unit_daily_increments(&changes);
     append_audit(tx, &audit_of(stored.unit_id, &job.code, &event, job.client.as_ref()), heads).await?;
     Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
 }
@@ -1920,7 +1920,7 @@ async fn insert_documents(
     tx: &mut SqliteConnection,
     unit_id: i64,
     code: &str,
-    documents: &[store::NewDocument],
+    documents: &[app::NewDocument],
 ) -> StoreResult<()> {
     use sha2::Digest;
     for (index, document) in documents.iter().enumerate() {
@@ -1948,9 +1948,9 @@ async fn insert_issued(
     unit_id: i64,
     code: &str,
     event: &Event,
-    issued: &store::IssuedDocument,
+    issued: &app::IssuedDocument,
 ) -> StoreResult<()> {
-    store::check_issued(event, issued)?;
+    app::check_issued(event, issued)?;
     sqlx::query(
         "INSERT INTO issued_documents (unit_id, code, seq, form, name, size, sha256, signatures, issued_at, content) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -1973,8 +1973,8 @@ async fn insert_issued(
 
 const ISSUED_COLUMNS: &str = "code, seq, form, name, size, sha256, signatures, issued_at";
 
-fn issued_record(row: &SqliteRow) -> StoreResult<store::IssuedRecord> {
-    Ok(store::IssuedRecord {
+fn issued_record(row: &SqliteRow) -> StoreResult<app::IssuedRecord> {
+    Ok(app::IssuedRecord {
         code: row.try_get("code").map_err(database)?,
         seq: row.try_get("seq").map_err(database)?,
         form: row.try_get("form").map_err(database)?,
@@ -1986,8 +1986,8 @@ fn issued_record(row: &SqliteRow) -> StoreResult<store::IssuedRecord> {
     })
 }
 
-fn document_record(row: &SqliteRow) -> StoreResult<store::DocumentRecord> {
-    Ok(store::DocumentRecord {
+fn document_record(row: &SqliteRow) -> StoreResult<app::DocumentRecord> {
+    Ok(app::DocumentRecord {
         seq: row.try_get("seq").map_err(database)?,
         name: row.try_get("name").map_err(database)?,
         content_type: row.try_get("content_type").map_err(database)?,
@@ -2009,7 +2009,7 @@ async fn upsert_rollups(tx: &mut SqliteConnection, unit_daily: &BTreeMap<UnitDay
 /// into `stat_monthly`.
 fn rollup_statements(unit_daily: &BTreeMap<UnitDayKey, [i64; 9]>) -> Vec<QueryBuilder<sqlx::Sqlite>> {
     let mut statements = rollup_table_statements("stat_unit_daily", "day", unit_daily);
-    statements.extend(rollup_table_statements("stat_monthly", "month", &store::months_of(unit_daily)));
+    statements.extend(rollup_table_statements("stat_monthly", "month", &app::months_of(unit_daily)));
     statements
 }
 

@@ -36,10 +36,10 @@ use calendar::WorkingTime;
 use domain::catalog::parse_catalog;
 use domain::dossier::{Channel, Outcome, Status, Transition};
 use jiff::Timestamp;
-use store::access::{Actor, Role};
-use store::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
-use store::service::{Service, SubmitRequest};
-use store::{Applicant, QueueQuery, StatsQuery, Store, StoreError};
+use app::access::{Actor, Role};
+use app::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
+use app::service::{Service, SubmitRequest};
+use app::{Applicant, QueueQuery, StatsQuery, Store, StoreError};
 
 pub const UNITS_2024: &str = include_str!("../../../data/catalog/hcmc-units-2024.toml");
 pub const UNITS_2025: &str = include_str!("../../../data/catalog/hcmc-units-2025.toml");
@@ -91,7 +91,7 @@ fn submit_request(procedure: &str, channel: Channel, key: Option<&str>) -> Submi
     }
 }
 
-async fn act(service: &Service, code: &str, transition: Transition, at: &str) -> store::StoredDossier {
+async fn act(service: &Service, code: &str, transition: Transition, at: &str) -> app::StoredDossier {
     service
         .transition(code, None, transition, &Actor::system("officer-1"), Channel::Counter, instant(at))
         .await
@@ -940,7 +940,7 @@ pub async fn queue_pages(store: Arc<dyn Store>) {
     assert_eq!(online.iter().map(|d| &d.state.code).collect::<Vec<_>>(), expected);
     assert_eq!(expected.len(), 3, "indexes 0, 3 and 6");
     let cut = working[4].state.appointment.unwrap();
-    let due = page_filtered(QueueQuery { due_by: Some(store::micros(cut)), ..in_progress.clone() }).await;
+    let due = page_filtered(QueueQuery { due_by: Some(app::micros(cut)), ..in_progress.clone() }).await;
     let expected: Vec<&String> =
         working.iter().filter(|d| d.state.appointment.unwrap() <= cut).map(|d| &d.state.code).collect();
     assert_eq!(due.iter().map(|d| &d.state.code).collect::<Vec<_>>(), expected);
@@ -1013,7 +1013,7 @@ const PDF_SHA256: &str = "42265d225ba77e7570b3d4bbd6a856d65768bc2686342514464f10
 
 /// Files submitted online are stored with the dossier, in order, with their hash.
 pub async fn documents_with_intake(store: Arc<dyn Store>) {
-    use store::NewDocument;
+    use app::NewDocument;
     let service = seeded(store.clone()).await;
     let system = Actor::system("portal");
     let pdf = b"%PDF-1.4\n% motcua test\n".to_vec();
@@ -1051,12 +1051,12 @@ struct SuiteIssuer {
     behaviour: &'static str,
 }
 
-impl store::service::FormIssuer for SuiteIssuer {
+impl app::service::FormIssuer for SuiteIssuer {
     fn form_of(&self, transition: &Transition) -> Option<&'static str> {
         matches!(transition, Transition::Accept | Transition::RequestSupplement { .. }).then_some("receipt")
     }
 
-    fn issue(&self, request: &store::service::IssueRequest) -> store::StoreResult<store::IssuedDocument> {
+    fn issue(&self, request: &app::service::IssueRequest) -> app::StoreResult<app::IssuedDocument> {
         use sha2::Digest;
         let content =
             format!("form for {} at event {}", request.record.dossier.state.code, request.event.seq).into_bytes();
@@ -1068,7 +1068,7 @@ impl store::service::FormIssuer for SuiteIssuer {
             "lie" => sha256 = "0".repeat(64),
             _ => {}
         }
-        Ok(store::IssuedDocument {
+        Ok(app::IssuedDocument {
             form: "receipt".to_owned(),
             name: format!("{}.pdf", request.record.dossier.state.code),
             content,
@@ -1186,7 +1186,7 @@ pub async fn totals_across_months(store: Arc<dyn Store>) {
         ("2026-03-03", "2026-03-28"),
         ("2026-02-02", "2026-04-14"),
     ] {
-        let (from_day, to_day) = (store::day_number(date(from)), store::day_number(date(to)));
+        let (from_day, to_day) = (app::day_number(date(from)), app::day_number(date(to)));
         let mut expected: std::collections::BTreeMap<i64, [i64; 9]> = std::collections::BTreeMap::new();
         for ((unit, _, _, day), counters) in &aggregates.daily {
             if (from_day..=to_day).contains(day) {

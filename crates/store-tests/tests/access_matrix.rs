@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use domain::dossier::{Channel, Outcome, Transition};
 use jiff::Timestamp;
-use store::access::{Action, Actor, Grant, Relation, Role};
-use store::service::{Service, SubmitRequest};
-use store::{Applicant, Store, StoreError};
+use app::access::{Action, Actor, Grant, Relation, Role};
+use app::service::{Service, SubmitRequest};
+use app::{Applicant, Store, StoreError};
 
 /// Columns: same, inside, above, outside. `Y` allowed, `-` denied.
 const EXPECTED: [(Role, [(Action, &str); 10]); 7] = [

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use sqlx::Row;
-use store::Store;
+use app::Store;
 use store_postgres::PostgresStore;
 
 /// Tables replicated to every node: the catalogue, the organisation and the accounts.

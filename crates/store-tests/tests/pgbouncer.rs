@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use sqlx::Connection;
-use store::Store;
+use app::Store;
 use store_postgres::PostgresStore;
 
 fn pooler() -> String {

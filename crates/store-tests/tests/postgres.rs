@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use store::Store;
+use app::Store;
 use store_postgres::PostgresStore;
 
 macro_rules! suite {
@@ -29,7 +29,7 @@ async fn audit_tampering_is_detected() {
     let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await.expect("connect"));
     store_tests::audit_chain(store.clone()).await;
     let service =
-        store::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")));
+        app::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")));
     let mut raw = sqlx::PgConnection::connect(&url).await.expect("raw connection");
     sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER USER")
         .execute(&mut raw)

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use store::Store;
+use app::Store;
 use store_sqlite::SqliteStore;
 
 async fn fresh() -> (Arc<dyn Store>, std::path::PathBuf) {
@@ -39,7 +39,7 @@ async fn audit_tampering_is_detected() {
     use sqlx::Connection;
     let (store, path) = fresh().await;
     store_tests::audit_chain(store.clone()).await;
-    let service = store::service::Service::new(
+    let service = app::service::Service::new(
         store.clone(),
         std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")),
     );
@@ -85,7 +85,7 @@ async fn bulk_load_defers_secondary_indexes() {
     for (name, create) in store_sqlite::DEFERRED_INDEXES {
         assert_eq!(migrated.get(name).map(String::as_str), Some(create), "{name} as migrated");
     }
-    store.bulk_insert(&store::BulkBatch::default()).await.expect("first batch");
+    store.bulk_insert(&app::BulkBatch::default()).await.expect("first batch");
     let during = index_sql(&path).await;
     for (name, _) in store_sqlite::DEFERRED_INDEXES {
         assert!(!during.contains_key(name), "{name} is dropped during the load");
@@ -93,7 +93,7 @@ async fn bulk_load_defers_secondary_indexes() {
     store.bulk_finish().await.expect("finish");
     assert_eq!(index_sql(&path).await, migrated, "the load ends with the migrated indexes");
 
-    store.bulk_insert(&store::BulkBatch::default()).await.expect("a load that never finishes");
+    store.bulk_insert(&app::BulkBatch::default()).await.expect("a load that never finishes");
     drop(store);
     let reopened = SqliteStore::connect(&format!("sqlite:{}", path.display())).await.expect("reopen");
     reopened.migrate().await.expect("migrate again");

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use domain::dossier::Channel;
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::StatsQuery;
-use store::service::SubmitRequest;
+use app::StatsQuery;
+use app::service::SubmitRequest;
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -218,7 +218,7 @@ pub(crate) async fn public_record(
     client: SocketAddr,
     code: &str,
     secret: Option<&str>,
-) -> Result<store::DossierRecord, AppError> {
+) -> Result<app::DossierRecord, AppError> {
     if !state.limiter.allow(client.ip()) {
         return Err(AppError::too_many_requests());
     }

@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use signing::{SignatureReport, SignatureStatus};
-use store::{IssuedRecord, StoreError};
+use app::{IssuedRecord, StoreError};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -100,7 +100,7 @@ impl From<&IssuedRecord> for IssuedDto {
 
 /// The Vietnamese title of a form by its name.
 pub fn form_title(form: &str) -> &'static str {
-    form.parse::<docs::DocumentKind>().map_or("Văn bản", docs::DocumentKind::title_vi)
+    form.parse::<typeset::DocumentKind>().map_or("Văn bản", typeset::DocumentKind::title_vi)
 }
 
 /// One signature's verdict.

@@ -5,7 +5,7 @@ use domain::dossier::{Event, Outcome, Transition};
 use domain::stats::PeriodReport;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use store::{Applicant, StoredDossier, UnitRecord};
+use app::{Applicant, StoredDossier, UnitRecord};
 use utoipa::ToSchema;
 
 fn enum_text<T: Serialize>(value: &T) -> String {
@@ -708,8 +708,8 @@ pub struct StepStatDto {
     pub over_budget: i64,
 }
 
-impl From<&store::StepStat> for StepStatDto {
-    fn from(stat: &store::StepStat) -> StepStatDto {
+impl From<&app::StepStat> for StepStatDto {
+    fn from(stat: &app::StepStat) -> StepStatDto {
         StepStatDto {
             procedure: stat.procedure.clone(),
             step: stat.step,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use store::StoreError;
+use app::StoreError;
 use utoipa::ToSchema;
 
 /// The error body.

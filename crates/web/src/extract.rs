@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
-use store::access::Actor;
+use app::access::Actor;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::AppState;

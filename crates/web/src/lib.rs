@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::routing::{get, post};
 use jiff::Timestamp;
-use store::service::Service;
+use app::service::Service;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 

@@ -14,7 +14,7 @@ use crate::dto::{GrantDto, LoginRequest, SessionDto};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::{Authenticated, Credential, NfcJson, SESSION_COOKIE};
 
-fn grants(actor: &store::access::Actor) -> Vec<GrantDto> {
+fn grants(actor: &app::access::Actor) -> Vec<GrantDto> {
     actor.grants.iter().map(|grant| GrantDto { role: grant.role.as_str().to_owned(), unit_id: grant.unit_id }).collect()
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use store::Store;
+use app::Store;
 use web::{AppState, ManualClock};
 
 struct App {
@@ -14,7 +14,7 @@ struct App {
     client: reqwest::Client,
     /// Sends nothing but what a test adds.
     anonymous: reqwest::Client,
-    service: store::service::Service,
+    service: app::service::Service,
     clock: Arc<ManualClock>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     cleanup: Box<dyn FnOnce() + Send>,
@@ -85,8 +85,8 @@ async fn spawn_app_reading(
 
 /// `officer-7`: desk and processing officer for the whole city and head of every unit, through an
 /// API token.
-async fn staff_token(service: &store::service::Service) -> String {
-    use store::access::{Actor, Role};
+async fn staff_token(service: &app::service::Service) -> String {
+    use app::access::{Actor, Role};
     let (by, at) = (Actor::system("test"), "2026-03-09T07:00:00+07:00".parse::<Timestamp>().expect("instant"));
     service.add_user("officer-7", "Cán bộ Bảy", "mật khẩu thử nghiệm", &by, at).await.expect("user");
     for role in [Role::DeskOfficer, Role::ProcessingOfficer] {
@@ -297,7 +297,7 @@ async fn parallel_clients(app: App, store: std::sync::Arc<dyn Store>) {
         }
     }
     assert_eq!(codes.len(), 120);
-    let service = store::service::Service::new(
+    let service = app::service::Service::new(
         store,
         std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")),
     );
@@ -457,7 +457,7 @@ fn session_cookie(response: &reqwest::Response) -> String {
 /// and its CSRF token, scoping to the officer's ward, log-out, disabled accounts and revoked
 /// tokens, strict content types, body limits, NFC, and client addresses in the audit trail.
 async fn accounts_and_sessions(app: App, store: Arc<dyn Store>) {
-    use store::access::{Actor, Role};
+    use app::access::{Actor, Role};
     let by = Actor::system("test");
     app.at("2026-03-09T09:00:00+07:00");
     let now = "2026-03-09T09:00:00+07:00".parse::<Timestamp>().expect("instant");
@@ -690,15 +690,15 @@ async fn public_reads_go_to_the_replica() {
     assert_eq!((status, stats["received"].as_i64()), (StatusCode::OK, Some(0)), "{stats}");
     // Once the replica has it (copied here as replication would), the look-up finds it.
     let record = primary.dossier(&code).await.expect("read").expect("dossier");
-    let batch = store::BulkBatch {
-        dossiers: vec![store::BulkDossier {
+    let batch = app::BulkBatch {
+        dossiers: vec![app::BulkDossier {
             unit_id: record.dossier.unit_id,
             current_unit_id: record.dossier.current_unit_id,
             state: record.dossier.state.clone(),
             events: record.events.clone(),
             applicant: record.applicant.clone(),
         }],
-        ..store::BulkBatch::default()
+        ..app::BulkBatch::default()
     };
     replica.bulk_insert(&batch).await.expect("replicate");
     replica.bulk_finish().await.expect("finish the copy");

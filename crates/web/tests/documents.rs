@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Digest;
-use store::Store;
+use app::Store;
 use web::{AppState, ManualClock};
 
 struct App {
@@ -107,8 +107,8 @@ impl Drop for App {
     }
 }
 
-async fn token(service: &store::service::Service) -> String {
-    use store::access::{Actor, Role};
+async fn token(service: &app::service::Service) -> String {
+    use app::access::{Actor, Role};
     let (by, at) = (Actor::system("test"), "2026-03-09T07:00:00+07:00".parse::<Timestamp>().expect("instant"));
     service.add_user("officer-9", "Phạm Ngọc Ánh", "mật khẩu thử nghiệm", &by, at).await.expect("user");
     for role in [Role::DeskOfficer, Role::ProcessingOfficer] {

@@ -564,7 +564,7 @@ impl BoardCache {
 }
 
 /// The board of a period, from the cache when it is still good.
-pub(crate) async fn cached_board(state: &AppState, from: Date, to: Date) -> store::StoreResult<std::sync::Arc<Board>> {
+pub(crate) async fn cached_board(state: &AppState, from: Date, to: Date) -> app::StoreResult<std::sync::Arc<Board>> {
     let generation = state.service.write_generation();
     if let Some(board) = state.boards.get((from, to), generation) {
         return Ok(board);
@@ -574,7 +574,7 @@ pub(crate) async fn cached_board(state: &AppState, from: Date, to: Date) -> stor
     Ok(board)
 }
 
-async fn board(state: &AppState, from: Date, to: Date) -> store::StoreResult<Board> {
+async fn board(state: &AppState, from: Date, to: Date) -> app::StoreResult<Board> {
     let store = state.service.reads();
     let units = store.list_units(to).await?;
     // One pass over the period's statistics, summed here per unit and per field.
@@ -774,7 +774,7 @@ pub struct OpenUnitRow {
     pub on_time_rate: Option<f64>,
 }
 
-async fn open_rows(state: &AppState, params: &PeriodParams) -> store::StoreResult<Vec<OpenUnitRow>> {
+async fn open_rows(state: &AppState, params: &PeriodParams) -> app::StoreResult<Vec<OpenUnitRow>> {
     let (from, to, _) = period(state, params);
     let store = state.service.reads();
     let names: std::collections::HashMap<i64, (String, String)> =
@@ -957,7 +957,7 @@ fn required(document: &str) -> bool {
 
 /// Units that receive a procedure of this level: communes and wards for commune-level ones, the
 /// city's departments and service centre for city-level ones, both for both.
-fn receiving_units(units: &[store::UnitRecord], level: Level, chosen: &str) -> Vec<(String, String, bool)> {
+fn receiving_units(units: &[app::UnitRecord], level: Level, chosen: &str) -> Vec<(String, String, bool)> {
     let mut list: Vec<(String, String, bool)> = units
         .iter()
         .filter(|unit| {
@@ -1052,7 +1052,7 @@ pub async fn submit(
         .map_err(|error| PageError::internal(lang, &error))?
         .ok_or_else(|| PageError::not_found(lang, t.get("procedure.not_found")))?;
     let mut values = SubmissionValues::default();
-    let mut files: Vec<Option<store::NewDocument>> = vec![None; procedure.documents.len()];
+    let mut files: Vec<Option<app::NewDocument>> = vec![None; procedure.documents.len()];
     let mut problem: Option<String> = None;
     loop {
         let field = match multipart.next_field().await {
@@ -1080,7 +1080,7 @@ pub async fn submit(
                 problem = Some(t.get("submit.bad_type").to_owned());
                 continue;
             };
-            files[index] = Some(store::NewDocument {
+            files[index] = Some(app::NewDocument {
                 name: procedure.documents[index].clone(),
                 content_type: content_type.to_owned(),
                 content: bytes.to_vec(),
@@ -1110,12 +1110,12 @@ pub async fn submit(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
     let nonempty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
-    let request = store::service::SubmitRequest {
+    let request = app::service::SubmitRequest {
         unit_code: values.unit.clone(),
         procedure_code: code.clone(),
         channel: domain::dossier::Channel::Online,
         idempotency_key: None,
-        applicant: store::Applicant {
+        applicant: app::Applicant {
             name: values.name.clone(),
             id_number: nonempty(&values.id_number),
             phone: nonempty(&values.phone),
@@ -1125,16 +1125,16 @@ pub async fn submit(
     };
     // The portal submits on the citizen's behalf: no account, recorded as `system:portal` with
     // the citizen's address.
-    let mut portal = store::access::Actor::system("portal");
+    let mut portal = app::access::Actor::system("portal");
     portal.client = Some(client.ip().to_string());
     let documents = files.into_iter().flatten().collect();
     let dossier = match state.service.submit_with_documents(request, documents, &portal, state.clock.now()).await {
         Ok((dossier, _)) => dossier,
-        Err(store::StoreError::Domain(error)) => {
+        Err(app::StoreError::Domain(error)) => {
             let page = submit_page(lang, &state, &uri, &code, values, Some(error.message)).await?;
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
         }
-        Err(store::StoreError::NotFound(_)) => {
+        Err(app::StoreError::NotFound(_)) => {
             let page =
                 submit_page(lang, &state, &uri, &code, values, Some(t.get("submit.choose_unit").to_owned())).await?;
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());

@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::dossier::{Channel, Outcome, Status, Transition};
 use serde::Deserialize;
-use store::access::Actor;
-use store::{QueueQuery, StoreError};
+use app::access::Actor;
+use app::{QueueQuery, StoreError};
 
 use super::public::local_time;
 use super::{Chrome, Lang, PageError, here, render};
@@ -370,8 +370,8 @@ pub async fn queue(
     let procedure = in_force.iter().find(|p| p.code.as_str() == params.procedure).map(|p| p.code.to_string());
     let channel = Channel::parse(&params.channel);
     let due_by = match params.due.as_str() {
-        "qua-han" => Some(store::micros(now) - 1),
-        "1-ngay" => engine.add_office_seconds(now, day_seconds).ok().map(store::micros),
+        "qua-han" => Some(app::micros(now) - 1),
+        "1-ngay" => engine.add_office_seconds(now, day_seconds).ok().map(app::micros),
         _ => None,
     };
     let query = QueueQuery {
@@ -962,7 +962,7 @@ async fn intake_page(
     let tree = state.service.unit_tree(&[]).await.map_err(|e| store_error(lang, e))?;
     let mut units = Vec::new();
     for unit in store.list_units(day).await.map_err(|e| store_error(lang, e))? {
-        if officer.actor.may(&tree, store::access::Action::Intake, unit.id)
+        if officer.actor.may(&tree, app::access::Action::Intake, unit.id)
             && unit.kind != domain::catalog::UnitKind::City
         {
             let selected = unit.code == values.unit;
@@ -1045,12 +1045,12 @@ pub async fn intake(
         return again(t.get("staff.incomplete").to_owned()).await;
     }
     let nonempty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
-    let request = store::service::SubmitRequest {
+    let request = app::service::SubmitRequest {
         unit_code: form.unit.clone(),
         procedure_code: form.procedure.clone(),
         channel: Channel::Counter,
         idempotency_key: None,
-        applicant: store::Applicant {
+        applicant: app::Applicant {
             name: form.name.clone(),
             id_number: nonempty(&form.id_number),
             phone: nonempty(&form.phone),
@@ -1177,7 +1177,7 @@ pub async fn leader(
     officer: Officer,
     uri: Uri,
 ) -> Result<Response, PageError> {
-    use store::access::Action;
+    use app::access::Action;
     let t = lang.texts();
     if !officer.actor.may_somewhere(Action::ReadInternalStats) {
         return Err(PageError::forbidden(lang, t.get("staff.forbidden")));
@@ -1187,7 +1187,7 @@ pub async fn leader(
     let today = domain::dossier::local_day(now);
     let from = jiff::civil::Date::new(today.year(), 1, 1).unwrap_or(today);
     let tree = state.service.unit_tree(&[]).await.map_err(|e| store_error(lang, e))?;
-    let units: Vec<store::UnitRecord> = store
+    let units: Vec<app::UnitRecord> = store
         .list_units(today)
         .await
         .map_err(|e| store_error(lang, e))?
@@ -1227,7 +1227,7 @@ pub async fn leader(
     due_soon.sort_by_key(|(due, _)| *due);
     let due_soon: Vec<DueSoon> = due_soon.into_iter().take(100).map(|(_, row)| row).collect();
     // The on-time rate of the last twelve months.
-    let this_month = store::month_of_day(store::day_number(today));
+    let this_month = app::month_of_day(app::day_number(today));
     let scope_ids: Vec<i64> =
         if units.len() == tree_size(&state, today).await { Vec::new() } else { units.iter().map(|u| u.id).collect() };
     let months = store.month_totals(this_month - 11, this_month, &scope_ids).await.map_err(|e| store_error(lang, e))?;

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use divan::Bencher;
-use docs::DocumentKind;
+use typeset::DocumentKind;
 
 fn main() {
     divan::main();
@@ -15,8 +15,8 @@ fn main() {
 
 fn bench_kind(bencher: Bencher, kind: DocumentKind) {
     let data = kind.example();
-    docs::render(kind, &data).expect("warm-up render");
-    bencher.bench(|| docs::render(kind, black_box(&data)).expect("render"));
+    typeset::render(kind, &data).expect("warm-up render");
+    bencher.bench(|| typeset::render(kind, black_box(&data)).expect("render"));
 }
 
 #[divan::bench]
@@ -34,11 +34,11 @@ fn official_letter(bencher: Bencher) {
 #[divan::bench]
 fn receipt_fresh_data(bencher: Bencher) {
     let mut data = DocumentKind::Receipt.example();
-    docs::render(DocumentKind::Receipt, &data).expect("warm-up render");
+    typeset::render(DocumentKind::Receipt, &data).expect("warm-up render");
     let mut counter = 0u32;
     bencher.bench_local(|| {
         counter += 1;
         data["applicant"]["phone"] = serde_json::json!(format!("0903 {counter:06}"));
-        docs::render(DocumentKind::Receipt, black_box(&data)).expect("render")
+        typeset::render(DocumentKind::Receipt, black_box(&data)).expect("render")
     });
 }

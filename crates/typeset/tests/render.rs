@@ -1,4 +1,4 @@
-//! Black-box tests of `docs::render`: every kind renders its example as PDF/A-2b with the
+//! Black-box tests of `typeset::render`: every kind renders its example as PDF/A-2b with the
 //! expected paper, title and extractable Vietnamese text (checked with poppler's `pdftotext`,
 //! `pdfinfo` and `pdftoppm`, which CI installs: a missing tool fails the test), reserved
 //! signature boxes land where the PDF draws them, and bad input gives an error naming the field.
@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use docs::{DocumentKind, RenderError, RenderOptions, Rendered, SignatureRole};
+use typeset::{DocumentKind, RenderError, RenderOptions, Rendered, SignatureRole};
 use serde_json::{Value, json};
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
@@ -185,7 +185,7 @@ fn expected_roles(kind: DocumentKind) -> Vec<SignatureRole> {
 #[test]
 fn every_kind_renders_its_example_as_pdf_a_with_extractable_vietnamese_text() {
     for &kind in DocumentKind::all() {
-        let rendered = docs::render(kind, &kind.example()).unwrap_or_else(|error| panic!("{kind}: {error}"));
+        let rendered = typeset::render(kind, &kind.example()).unwrap_or_else(|error| panic!("{kind}: {error}"));
         let pdf = write_pdf(kind.name(), &rendered);
         let pdf = pdf.to_str().unwrap();
 
@@ -236,12 +236,12 @@ fn every_kind_renders_its_example_as_pdf_a_with_extractable_vietnamese_text() {
 
 #[test]
 fn the_seal_covers_the_left_third_of_the_signature() {
-    let rendered = docs::render(DocumentKind::OfficialLetter, &DocumentKind::OfficialLetter.example()).unwrap();
+    let rendered = typeset::render(DocumentKind::OfficialLetter, &DocumentKind::OfficialLetter.example()).unwrap();
     let [person, seal] = rendered.signature_boxes.as_slice() else { panic!("{:?}", rendered.signature_boxes) };
     assert_eq!((person.role, seal.role), (SignatureRole::Person, SignatureRole::Agency));
     assert_eq!(person.page, seal.page);
     assert!((seal.x + seal.width - (person.x + person.width / 3.0)).abs() < 0.01, "{person:?} {seal:?}");
-    let centre = |signature: &docs::SignatureBox| signature.y + signature.height / 2.0;
+    let centre = |signature: &typeset::SignatureBox| signature.y + signature.height / 2.0;
     assert!((centre(person) - centre(seal)).abs() < 0.01);
     // A round seal of 35 mm, at real size.
     assert!((seal.width - 35.0 / 25.4 * 72.0).abs() < 0.01);
@@ -276,7 +276,7 @@ fn reserved_boxes_are_where_the_pdf_draws_them() {
     // the reported rectangles (bottom-left origin) must sit on those drawn edges.
     for kind in [DocumentKind::OfficialLetter, DocumentKind::Receipt] {
         let options = RenderOptions { outline_signature_boxes: true };
-        let rendered = docs::render_with(kind, &kind.example(), &options).unwrap();
+        let rendered = typeset::render_with(kind, &kind.example(), &options).unwrap();
         let pdf = write_pdf(&format!("{}-outlined", kind.name()), &rendered);
         let prefix = artifacts().join(format!("{}-outlined", kind.name()));
         poppler("pdftoppm", &["-gray", "-r", "72", "-singlefile", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
@@ -333,7 +333,7 @@ fn decomposed_input_comes_out_composed() {
     let name = "Nguyễn Thị Thu Hà";
     data["applicant"]["name"] = json!(name.nfd().collect::<String>());
     assert_ne!(data["applicant"]["name"].as_str().unwrap(), name);
-    let rendered = docs::render(DocumentKind::Receipt, &data).unwrap();
+    let rendered = typeset::render(DocumentKind::Receipt, &data).unwrap();
     let pdf = write_pdf("receipt-from-nfd", &rendered);
     let text = poppler("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"]);
     assert!(is_nfc(&text));
@@ -341,7 +341,7 @@ fn decomposed_input_comes_out_composed() {
 }
 
 fn error_of(kind: DocumentKind, data: &Value) -> RenderError {
-    docs::render(kind, data).expect_err("should be refused")
+    typeset::render(kind, data).expect_err("should be refused")
 }
 
 fn missing(kind: DocumentKind, field: &str) -> RenderError {
@@ -460,7 +460,7 @@ fn every_authority_prefix_renders() {
     ] {
         let mut data = kind.example();
         data["signer"] = json!({"authority": authority, "principal": principal, "position": "CHÁNH VĂN PHÒNG", "name": "Lâm Thị Ngọc Trâm"});
-        let rendered = docs::render(kind, &data).unwrap();
+        let rendered = typeset::render(kind, &data).unwrap();
         let pdf = write_pdf(&format!("official-letter-{}", authority.trim_end_matches('.').to_lowercase()), &rendered);
         let text = collapse(&poppler("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"]));
         assert!(text.contains(expected), "{authority}: {text}");
@@ -474,7 +474,7 @@ fn a_long_letter_numbers_its_pages_from_the_second() {
     let mut data = kind.example();
     let paragraph = "Ủy ban nhân dân phường Sài Gòn đề nghị các đơn vị tiếp tục rà soát, cập nhật đầy đủ thông tin hồ sơ trên hệ thống, bảo đảm công khai, minh bạch và đúng thời hạn giải quyết thủ tục hành chính cho người dân, doanh nghiệp.";
     data["body"] = json!(vec![paragraph; 14]);
-    let rendered = docs::render(kind, &data).unwrap();
+    let rendered = typeset::render(kind, &data).unwrap();
     assert!(rendered.pages >= 2, "{}", rendered.pages);
     let pdf = write_pdf("official-letter-long", &rendered);
     let pdf = pdf.to_str().unwrap();
