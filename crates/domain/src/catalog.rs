@@ -76,6 +76,37 @@ pub enum UnitKind {
     ServiceCentre,
 }
 
+impl UnitKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [UnitKind; 7] = [
+        UnitKind::City,
+        UnitKind::Department,
+        UnitKind::District,
+        UnitKind::Commune,
+        UnitKind::LandOffice,
+        UnitKind::LandBranch,
+        UnitKind::ServiceCentre,
+    ];
+
+    /// The stored and serialised name (`snake_case`, as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::City => "city",
+            UnitKind::Department => "department",
+            UnitKind::District => "district",
+            UnitKind::Commune => "commune",
+            UnitKind::LandOffice => "land_office",
+            UnitKind::LandBranch => "land_branch",
+            UnitKind::ServiceCentre => "service_centre",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(text: &str) -> Option<UnitKind> {
+        UnitKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
 /// A version of the organisation tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Structure {

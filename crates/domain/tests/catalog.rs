@@ -95,3 +95,13 @@ fn malformed_files_name_the_line() {
     let error = error_of("format = \"motcua-catalog/1\"\n[[units]\n");
     assert_eq!(error.line, 2, "{error}");
 }
+
+/// The stored names of unit kinds are serde's names, both ways.
+#[test]
+fn unit_kind_names_are_serdes() {
+    for kind in UnitKind::ALL {
+        assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::Value::String(kind.as_str().to_owned()));
+        assert_eq!(UnitKind::parse(kind.as_str()), Some(kind));
+    }
+    assert_eq!(UnitKind::parse("ward"), None);
+}

@@ -17,15 +17,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use typeset::{DocumentKind, SignatureRole};
+use app::service::{FormIssuer, IssueRequest};
+use app::{IssuedDocument, StoreError, StoreResult, UnitRecord};
 use domain::catalog::{TimeLimitSpec, UnitKind};
 use domain::dossier::Transition;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use signing::pki::{CertificateAuthority, KeyAlgorithm, SubjectName, generate_private_key, write_pkcs12};
 use signing::{Appearance, P12Signer, Role, SignOptions, SignatureBox, SigningError, VerifyOptions};
-use app::service::{FormIssuer, IssueRequest};
-use app::{IssuedDocument, StoreError, StoreResult, UnitRecord};
+use typeset::{DocumentKind, SignatureRole};
 
 /// Where the city's documents are dated when the unit is not a commune ("Thành phố Hồ Chí Minh").
 pub const DEFAULT_PLACE: &str = "Thành phố Hồ Chí Minh";

@@ -13,8 +13,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use app::Store;
+use serde_json::json;
 
 const KINDS: [&str; 4] = ["look-up", "statistics", "intake", "transition"];
 

@@ -12,8 +12,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use domain::dossier::Status;
 use app::{QueueQuery, Store};
+use domain::dossier::Status;
 
 fn summary(name: &str, mut timings: Vec<Duration>) {
     timings.sort();

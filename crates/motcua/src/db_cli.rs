@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use app::service::Service;
+use app::{StatsQuery, Store};
 use calendar::WorkingTime;
 use clap::Args;
 use domain::catalog::{Catalog, parse_catalog};
-use app::service::Service;
-use app::{StatsQuery, Store};
 
 use crate::InputError;
 use crate::config::Config;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use typeset::DocumentKind;
 use signing::{Appearance, P12Signer, Role, SignOptions, SignatureBox, SignatureStatus, VerifyOptions};
+use typeset::DocumentKind;
 
 use crate::InputError;
 

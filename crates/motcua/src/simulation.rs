@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
+use app::service::{Service, SubmitRequest, add_increments, increments, stored_precision};
+use app::{Applicant, BulkBatch, BulkDossier, UnitRecord, day_number};
 use calendar::CivilCalendar;
 use domain::catalog::{Code, Level, Procedure, StepUnit, UnitKind};
 use domain::dossier::{self, Channel, Context, NewDossier, Outcome, Transition};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use app::service::{Service, SubmitRequest, add_increments, increments, stored_precision};
-use app::{Applicant, BulkBatch, BulkDossier, UnitRecord, day_number};
 
 /// The actor name of simulated events (the name `Actor::system("simulation")` writes).
 const SIMULATION_ACTOR: &str = "system:simulation";

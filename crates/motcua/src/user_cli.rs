@@ -6,9 +6,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Subcommand};
 use app::StoreError;
 use app::access::{Actor, Role};
+use clap::{Args, Subcommand};
 
 use crate::InputError;
 use crate::config::Config;

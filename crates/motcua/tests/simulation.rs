@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use motcua::simulation::{BulkWriter, Plan, Writer, run};
 use app::Store;
 use app::service::Service;
+use motcua::simulation::{BulkWriter, Plan, Writer, run};
 
 async fn fresh(name: &str) -> (Service, String) {
     let path = std::env::temp_dir().join(format!(

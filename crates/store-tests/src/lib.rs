@@ -32,14 +32,14 @@ macro_rules! scenarios {
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use calendar::WorkingTime;
-use domain::catalog::parse_catalog;
-use domain::dossier::{Channel, Outcome, Status, Transition};
-use jiff::Timestamp;
 use app::access::{Actor, Role};
 use app::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
 use app::service::{Service, SubmitRequest};
 use app::{Applicant, QueueQuery, StatsQuery, Store, StoreError};
+use calendar::WorkingTime;
+use domain::catalog::parse_catalog;
+use domain::dossier::{Channel, Outcome, Status, Transition};
+use jiff::Timestamp;
 
 pub const UNITS_2024: &str = include_str!("../../../data/catalog/hcmc-units-2024.toml");
 pub const UNITS_2025: &str = include_str!("../../../data/catalog/hcmc-units-2025.toml");

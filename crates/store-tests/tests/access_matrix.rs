@@ -11,11 +11,11 @@
 
 use std::sync::Arc;
 
-use domain::dossier::{Channel, Outcome, Transition};
-use jiff::Timestamp;
 use app::access::{Action, Actor, Grant, Relation, Role};
 use app::service::{Service, SubmitRequest};
 use app::{Applicant, Store, StoreError};
+use domain::dossier::{Channel, Outcome, Transition};
+use jiff::Timestamp;
 
 /// Columns: same, inside, above, outside. `Y` allowed, `-` denied.
 const EXPECTED: [(Role, [(Action, &str); 10]); 7] = [

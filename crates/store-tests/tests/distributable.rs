@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::Row;
 use app::Store;
+use sqlx::Row;
 use store_postgres::PostgresStore;
 
 /// Tables replicated to every node: the catalogue, the organisation and the accounts.

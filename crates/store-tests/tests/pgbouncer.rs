@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use sqlx::Connection;
 use app::Store;
+use sqlx::Connection;
 use store_postgres::PostgresStore;
 
 fn pooler() -> String {

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use typeset::{DocumentKind, RenderError, RenderOptions, Rendered, SignatureRole};
 use serde_json::{Value, json};
+use typeset::{DocumentKind, RenderError, RenderOptions, Rendered, SignatureRole};
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 /// `target/test-artifacts/docs`, honouring `CARGO_TARGET_DIR`.

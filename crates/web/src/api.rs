@@ -4,13 +4,13 @@
 use axum::Json;
 use std::net::SocketAddr;
 
+use app::StatsQuery;
+use app::service::SubmitRequest;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use domain::dossier::Channel;
 use jiff::civil::Date;
 use serde::Deserialize;
-use app::StatsQuery;
-use app::service::SubmitRequest;
 use utoipa::IntoParams;
 
 use crate::AppState;

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 
+use app::{IssuedRecord, StoreError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::FromRequestParts;
@@ -14,7 +15,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use signing::{SignatureReport, SignatureStatus};
-use app::{IssuedRecord, StoreError};
 use utoipa::ToSchema;
 
 use crate::AppState;

@@ -1,11 +1,11 @@
 //! The API's JSON shapes. Separate from domain types so the wire format is a decision of its own.
 
+use app::{Applicant, StoredDossier, UnitRecord};
 use domain::catalog::{Procedure, TimeLimitSpec};
 use domain::dossier::{Event, Outcome, Transition};
 use domain::stats::PeriodReport;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use app::{Applicant, StoredDossier, UnitRecord};
 use utoipa::ToSchema;
 
 fn enum_text<T: Serialize>(value: &T) -> String {

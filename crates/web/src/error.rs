@@ -1,11 +1,11 @@
 //! The one place errors become HTTP responses: JSON with a stable machine code and a
 //! Vietnamese / English message. 5xx responses carry a request id and log the cause.
 
+use app::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use app::StoreError;
 use utoipa::ToSchema;
 
 /// The error body.

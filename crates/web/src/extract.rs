@@ -5,12 +5,12 @@
 
 use std::net::SocketAddr;
 
+use app::access::Actor;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
-use app::access::Actor;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::AppState;

@@ -12,10 +12,10 @@ pub mod session;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use app::service::Service;
 use axum::Router;
 use axum::routing::{get, post};
 use jiff::Timestamp;
-use app::service::Service;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use app::Store;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use app::Store;
 use web::{AppState, ManualClock};
 
 struct App {
@@ -297,10 +297,8 @@ async fn parallel_clients(app: App, store: std::sync::Arc<dyn Store>) {
         }
     }
     assert_eq!(codes.len(), 120);
-    let service = app::service::Service::new(
-        store,
-        std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")),
-    );
+    let service =
+        app::service::Service::new(store, std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")));
     let report = service.check().await.expect("check");
     assert_eq!((report.dossiers, report.differences.len()), (120, 0), "{:?}", report.differences);
     let (_, stats) = app.get("/api/v1/stats?unit=26740&from=2026-03-01&to=2026-03-31").await;

@@ -7,11 +7,11 @@
 use std::process::Command;
 use std::sync::Arc;
 
+use app::Store;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Digest;
-use app::Store;
 use web::{AppState, ManualClock};
 
 struct App {

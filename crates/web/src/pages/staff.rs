@@ -5,6 +5,8 @@
 
 use std::net::SocketAddr;
 
+use app::access::Actor;
+use app::{QueueQuery, StoreError};
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -13,8 +15,6 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::dossier::{Channel, Outcome, Status, Transition};
 use serde::Deserialize;
-use app::access::Actor;
-use app::{QueueQuery, StoreError};
 
 use super::public::local_time;
 use super::{Chrome, Lang, PageError, here, render};

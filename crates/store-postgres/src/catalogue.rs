@@ -1,0 +1,169 @@
+//! The catalogue on PostgreSQL: units and procedure versions, their import and reads.
+
+use crate::prelude::*;
+
+pub(crate) fn procedure_of(row: &PgRow) -> StoreResult<Procedure> {
+    serde_json::from_str(column::<&str>(row, "body")?).map_err(json_error)
+}
+
+#[async_trait]
+impl app::CatalogueStore for PostgresStore {
+    async fn known_structures(&self) -> StoreResult<BTreeSet<String>> {
+        let rows =
+            pg_query("SELECT id FROM structures").fetch_all(&mut *self.session().await?).await.map_err(database)?;
+        rows.iter().map(|row| column::<String>(row, "id")).collect()
+    }
+
+    async fn import_catalog(&self, catalog: &Catalog) -> StoreResult<ImportReport> {
+        let mut tx = self.begin().await?;
+        for structure in &catalog.structures {
+            pg_query(
+                "INSERT INTO structures (id, name, effective_from, effective_to, source) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, effective_from = excluded.effective_from, \
+                 effective_to = excluded.effective_to, source = excluded.source",
+            )
+            .bind(structure.id.as_str())
+            .bind(&structure.name)
+            .bind(day_number(structure.effective_from))
+            .bind(structure.effective_to.map(day_number))
+            .bind(&structure.source)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        }
+        for unit in &catalog.units {
+            pg_query(
+                "INSERT INTO units (structure, code, name, kind, local_kind, parent_code, head, source, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (structure, code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+                 local_kind = excluded.local_kind, parent_code = excluded.parent_code, head = excluded.head, \
+                 source = excluded.source, note = excluded.note",
+            )
+            .bind(unit.structure.as_str())
+            .bind(unit.code.as_str())
+            .bind(&unit.name)
+            .bind(kind_text(unit.kind))
+            .bind(&unit.local_kind)
+            .bind(unit.parent.as_ref().map(|parent| parent.as_str()))
+            .bind(&unit.head)
+            .bind(&unit.source)
+            .bind(&unit.note)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        }
+        pg_query(
+            "UPDATE units SET parent_id = \
+             (SELECT p.id FROM units p WHERE p.structure = units.structure AND p.code = units.parent_code) \
+             WHERE parent_code IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+        for procedure in &catalog.procedures {
+            pg_query(
+                "INSERT INTO procedures (code, version, effective_from, effective_to, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (code, version) DO UPDATE SET effective_from = excluded.effective_from, \
+                 effective_to = excluded.effective_to, body = excluded.body",
+            )
+            .bind(procedure.code.as_str())
+            .bind(i64::from(procedure.version))
+            .bind(day_number(procedure.effective_from))
+            .bind(procedure.effective_to.map(day_number))
+            .bind(serde_json::to_string(procedure).map_err(json_error)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        }
+        tx.commit().await.map_err(database)?;
+        if let Ok(mut cache) = self.procedures.write() {
+            cache.clear();
+        }
+        Ok(ImportReport {
+            structures: catalog.structures.len(),
+            units: catalog.units.len(),
+            procedures: catalog.procedures.len(),
+        })
+    }
+
+    async fn find_unit(&self, code: &str, on: Date) -> StoreResult<Option<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
+             WHERE u.code = $1 AND s.effective_from <= $2 AND (s.effective_to IS NULL OR s.effective_to >= $2) \
+             ORDER BY s.effective_from DESC LIMIT 1"
+        );
+        let row = pg_query(AssertSqlSafe(sql))
+            .bind(code)
+            .bind(day_number(on))
+            .fetch_optional(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(unit_record).transpose()
+    }
+
+    async fn unit_by_id(&self, id: i64) -> StoreResult<Option<UnitRecord>> {
+        let sql = format!("SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure WHERE u.id = $1");
+        let row = pg_query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(unit_record).transpose()
+    }
+
+    async fn list_units(&self, on: Date) -> StoreResult<Vec<UnitRecord>> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
+             WHERE s.effective_from <= $1 AND (s.effective_to IS NULL OR s.effective_to >= $1) ORDER BY u.code"
+        );
+        let rows = pg_query(AssertSqlSafe(sql))
+            .bind(day_number(on))
+            .fetch_all(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        rows.iter().map(unit_record).collect()
+    }
+
+    async fn procedure_on(&self, code: &str, on: Date) -> StoreResult<Option<Procedure>> {
+        let row = pg_query(
+            "SELECT body FROM procedures WHERE code = $1 AND effective_from <= $2 \
+             AND (effective_to IS NULL OR effective_to >= $2) ORDER BY version DESC LIMIT 1",
+        )
+        .bind(code)
+        .bind(day_number(on))
+        .fetch_optional(&mut *self.session().await?)
+        .await
+        .map_err(database)?;
+        row.as_ref().map(procedure_of).transpose()
+    }
+
+    async fn procedure_version(&self, code: &str, version: u32) -> StoreResult<Option<Procedure>> {
+        let row = pg_query("SELECT body FROM procedures WHERE code = $1 AND version = $2")
+            .bind(code)
+            .bind(i64::from(version))
+            .fetch_optional(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        row.as_ref().map(procedure_of).transpose()
+    }
+
+    async fn list_procedures(&self, on: Date) -> StoreResult<Vec<Procedure>> {
+        let rows = pg_query(
+            "SELECT body FROM procedures WHERE effective_from <= $1 AND (effective_to IS NULL OR effective_to >= $1) \
+             ORDER BY code, version",
+        )
+        .bind(day_number(on))
+        .fetch_all(&mut *self.session().await?)
+        .await
+        .map_err(database)?;
+        rows.iter().map(procedure_of).collect()
+    }
+
+    async fn unit_parents(&self) -> StoreResult<Vec<(i64, Option<i64>)>> {
+        let rows = pg_query("SELECT id, parent_id FROM units ORDER BY id")
+            .fetch_all(&mut *self.session().await?)
+            .await
+            .map_err(database)?;
+        rows.iter().map(|row| Ok((column(row, "id")?, column(row, "parent_id")?))).collect()
+    }
+}

@@ -1,0 +1,40 @@
+//! What every module of this crate imports (`use crate::prelude::*`).
+
+pub(crate) use app::accounts::{NewToken, NewUser, Principal, SessionRecord, TokenRecord, UserRecord};
+pub(crate) use app::audit::{AuditRecord, AuditWrite};
+pub(crate) use app::service::{Increment, increments};
+pub(crate) use app::{
+    Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
+    QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitDayKey, UnitRecord,
+    add_counters, day_number, instant_of, micros,
+};
+pub(crate) use async_trait::async_trait;
+pub(crate) use domain::catalog::{Catalog, Procedure};
+pub(crate) use domain::dossier::{self, DossierState, Event};
+pub(crate) use domain::stats::PeriodSums;
+pub(crate) use jiff::Timestamp;
+pub(crate) use jiff::civil::Date;
+pub(crate) use sqlx::pool::PoolConnection;
+pub(crate) use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
+pub(crate) use sqlx::query::Query;
+pub(crate) use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Row, SqlSafeStr, Transaction};
+pub(crate) use std::collections::{BTreeMap, BTreeSet, HashMap};
+pub(crate) use std::ops::{Deref, DerefMut};
+pub(crate) use std::str::FromStr;
+pub(crate) use std::sync::atomic::{AtomicBool, Ordering};
+pub(crate) use std::sync::{Arc, RwLock};
+pub(crate) use std::time::Duration;
+pub(crate) use store_sql::accounts::*;
+pub(crate) use store_sql::audit::*;
+pub(crate) use store_sql::catalogue::*;
+pub(crate) use store_sql::documents::*;
+pub(crate) use store_sql::dossiers::*;
+pub(crate) use store_sql::statistics::*;
+pub(crate) use store_sql::{database, json_error, optional_instant, optional_micros};
+
+pub(crate) use crate::PostgresStore;
+pub(crate) use crate::audit::*;
+pub(crate) use crate::documents::*;
+pub(crate) use crate::pool::*;
+pub(crate) use crate::rows::*;
+pub(crate) use crate::statistics::*;
