@@ -9,7 +9,7 @@ pub fn totals_columns(negate: bool) -> String {
     let sign = if negate { "-" } else { "" };
     DAILY_COUNTERS
         .iter()
-        .map(|column| format!("{sign}COALESCE(SUM({column}), 0) AS {column}"))
+        .map(|column| format!("{sign}CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS {column}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
