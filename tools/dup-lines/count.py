@@ -17,7 +17,7 @@ def significant(path):
     lines = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         text = " ".join(line.split())
-        if not text or text.startswith("//") or text.startswith("use ") or text.startswith("pub use "):
+        if not text or text.startswith("//") or text.startswith(("use ", "pub use ", "pub(crate) use ")):
             continue
         if re.fullmatch(r"[\s\(\)\[\]\{\};,.]*", text):
             continue

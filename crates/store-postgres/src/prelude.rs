@@ -6,7 +6,7 @@ pub(crate) use app::service::{Increment, increments};
 pub(crate) use app::{
     Aggregates, Applicant, ApplyWrite, BulkBatch, DAILY_COUNTERS, DossierRecord, ImportReport, NewDossierWrite,
     QueueQuery, StatsQuery, StepStat, Store, StoreError, StoreResult, StoredDossier, UnitDayKey, UnitRecord,
-    add_counters, day_number, instant_of, micros,
+    add_counters, day_number, micros,
 };
 pub(crate) use async_trait::async_trait;
 pub(crate) use domain::catalog::{Catalog, Procedure};
@@ -24,13 +24,12 @@ pub(crate) use std::str::FromStr;
 pub(crate) use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) use std::sync::{Arc, RwLock};
 pub(crate) use std::time::Duration;
-pub(crate) use store_sql::accounts::*;
 pub(crate) use store_sql::audit::*;
 pub(crate) use store_sql::catalogue::*;
 pub(crate) use store_sql::documents::*;
 pub(crate) use store_sql::dossiers::*;
 pub(crate) use store_sql::statistics::*;
-pub(crate) use store_sql::{database, json_error, optional_instant, optional_micros};
+pub(crate) use store_sql::{database, json_error, optional_micros};
 
 pub(crate) use crate::PostgresStore;
 pub(crate) use crate::audit::*;
