@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Duration, Label, Selector, Smart};
@@ -17,9 +17,60 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
+use crate::error::RenderError;
 use crate::kind::DocumentKind;
 use crate::model::{Paper, View};
-use crate::{RenderError, Rendered, SignatureBox, SignatureRole};
+
+/// A rendered document.
+///
+/// Invariant: `pdf` is a complete PDF/A-2b file whose document title is `title`; every box in
+/// `signature_boxes` lies inside the page it names.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The PDF/A-2b bytes.
+    pub pdf: Vec<u8>,
+    /// The document title written in the PDF metadata (Vietnamese, NFC).
+    pub title: String,
+    /// The number of pages.
+    pub pages: usize,
+    /// The reserved rectangles for signature appearances, in document order (person first).
+    pub signature_boxes: Vec<SignatureBox>,
+    /// typst's warnings. The templates produce none (a test checks the examples); callers may
+    /// log any that appear for unusual data.
+    pub warnings: Vec<String>,
+}
+
+/// A rectangle reserved for a signature appearance, in PDF user space.
+///
+/// Invariant: `page` starts at 1; `x`, `y`, `width` and `height` are in PDF points (1/72 inch)
+/// with the origin at the bottom-left corner of the page, as a PDF `/Rect` expects.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SignatureBox {
+    /// Whose appearance goes in the box.
+    pub role: SignatureRole,
+    /// The page, from 1.
+    pub page: usize,
+    /// Left edge, points from the left of the page.
+    pub x: f64,
+    /// Bottom edge, points from the bottom of the page.
+    pub y: f64,
+    /// Width in points.
+    pub width: f64,
+    /// Height in points.
+    pub height: f64,
+}
+
+/// Who signs in a [`SignatureBox`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureRole {
+    /// The competent person's signature image (blue, transparent PNG), centred between the
+    /// position line and the name (Decree 30 Annex I §II.7d).
+    Person,
+    /// The agency's seal at its real size (red, transparent PNG), over the left third of the
+    /// person's signature (Annex I §II.8a).
+    Agency,
+}
 
 /// Options of [`render_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

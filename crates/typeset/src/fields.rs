@@ -1,7 +1,30 @@
 //! The documented input fields of each kind. A test checks them against the examples, so a
 //! field added to a struct without a line here (or the reverse) fails the build's tests.
 
-use super::{DocumentKind, FieldDoc};
+use serde::Serialize;
+
+use crate::kind::DocumentKind;
+
+/// One input field of a document, for `motcua render --list`.
+///
+/// Invariant: `name` is the dotted JSON path ("applicant.name"; "[]" marks the items of a list,
+/// "handovers[].at").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FieldDoc {
+    /// Dotted JSON path.
+    pub name: &'static str,
+    /// Whether the document cannot be rendered without it.
+    pub required: bool,
+    /// What goes in it, with an example.
+    pub description: &'static str,
+}
+
+impl DocumentKind {
+    /// The input fields, for `motcua render --list`.
+    pub fn fields(self) -> &'static [FieldDoc] {
+        of(self)
+    }
+}
 
 const fn required(name: &'static str, description: &'static str) -> FieldDoc {
     FieldDoc { name, required: true, description }
@@ -12,7 +35,7 @@ const fn optional(name: &'static str, description: &'static str) -> FieldDoc {
 }
 
 /// The fields of `kind`.
-pub(super) fn of(kind: DocumentKind) -> &'static [FieldDoc] {
+fn of(kind: DocumentKind) -> &'static [FieldDoc] {
     match kind {
         DocumentKind::Receipt => RECEIPT,
         DocumentKind::SupplementRequest => SUPPLEMENT_REQUEST,

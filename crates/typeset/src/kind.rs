@@ -1,14 +1,10 @@
-//! The kinds of document this crate renders, with their stable names, field lists and examples.
+//! The kinds of document this crate renders, with their stable names and titles. Their field
+//! lists are in `fields`, their examples and input parsing in `documents`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::Serialize;
-
-use crate::RenderError;
-use crate::forms::{Apology, ControlSheet, Receipt, Refusal, SupplementRequest, TrackingBook};
-use crate::letters::{ConsultationReply, ConsultationRequest, OfficialLetter};
-use crate::model::{self, Document, View};
 
 /// A kind of document. The kebab-case names (`receipt`, `supplement-request`, …) are stable:
 /// they appear in the CLI, in URLs and in stored data.
@@ -33,20 +29,6 @@ pub enum DocumentKind {
     ConsultationReply,
     /// Generic official letter, công văn (A4).
     OfficialLetter,
-}
-
-/// One input field of a document, for `motcua render --list`.
-///
-/// Invariant: `name` is the dotted JSON path ("applicant.name"; "[]" marks the items of a list,
-/// "handovers[].at").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct FieldDoc {
-    /// Dotted JSON path.
-    pub name: &'static str,
-    /// Whether the document cannot be rendered without it.
-    pub required: bool,
-    /// What goes in it, with an example.
-    pub description: &'static str,
 }
 
 /// A name that is not one of [`DocumentKind::name`].
@@ -131,41 +113,6 @@ impl DocumentKind {
         }
     }
 
-    /// The input fields, for `motcua render --list`.
-    pub fn fields(self) -> &'static [FieldDoc] {
-        crate::kind::fields::of(self)
-    }
-
-    /// Realistic example input (Ho Chi Minh City, 2026) that renders without error.
-    pub fn example(self) -> serde_json::Value {
-        match self {
-            DocumentKind::Receipt => model::example_json::<Receipt>(),
-            DocumentKind::SupplementRequest => model::example_json::<SupplementRequest>(),
-            DocumentKind::Refusal => model::example_json::<Refusal>(),
-            DocumentKind::Apology => model::example_json::<Apology>(),
-            DocumentKind::ControlSheet => model::example_json::<ControlSheet>(),
-            DocumentKind::TrackingBook => model::example_json::<TrackingBook>(),
-            DocumentKind::ConsultationRequest => model::example_json::<ConsultationRequest>(),
-            DocumentKind::ConsultationReply => model::example_json::<ConsultationReply>(),
-            DocumentKind::OfficialLetter => model::example_json::<OfficialLetter>(),
-        }
-    }
-
-    /// Parses, validates and views `data`.
-    pub(crate) fn prepare(self, data: &serde_json::Value) -> Result<View, RenderError> {
-        match self {
-            DocumentKind::Receipt => model::prepare::<Receipt>(data),
-            DocumentKind::SupplementRequest => model::prepare::<SupplementRequest>(data),
-            DocumentKind::Refusal => model::prepare::<Refusal>(data),
-            DocumentKind::Apology => model::prepare::<Apology>(data),
-            DocumentKind::ControlSheet => model::prepare::<ControlSheet>(data),
-            DocumentKind::TrackingBook => model::prepare::<TrackingBook>(data),
-            DocumentKind::ConsultationRequest => model::prepare::<ConsultationRequest>(data),
-            DocumentKind::ConsultationReply => model::prepare::<ConsultationReply>(data),
-            DocumentKind::OfficialLetter => model::prepare::<OfficialLetter>(data),
-        }
-    }
-
     /// The template file name under `templates/`, without the extension ("supplement-request").
     pub(crate) fn template(self) -> &'static str {
         self.name()
@@ -187,18 +134,3 @@ impl FromStr for DocumentKind {
         DocumentKind::ALL.into_iter().find(|kind| kind.name() == wanted).ok_or_else(|| ParseKindError(text.to_owned()))
     }
 }
-
-/// Compile-time check that the example of each kind is a `Document` of that kind.
-const _: () = {
-    assert!(matches!(Receipt::KIND, DocumentKind::Receipt));
-    assert!(matches!(SupplementRequest::KIND, DocumentKind::SupplementRequest));
-    assert!(matches!(Refusal::KIND, DocumentKind::Refusal));
-    assert!(matches!(Apology::KIND, DocumentKind::Apology));
-    assert!(matches!(ControlSheet::KIND, DocumentKind::ControlSheet));
-    assert!(matches!(TrackingBook::KIND, DocumentKind::TrackingBook));
-    assert!(matches!(ConsultationRequest::KIND, DocumentKind::ConsultationRequest));
-    assert!(matches!(ConsultationReply::KIND, DocumentKind::ConsultationReply));
-    assert!(matches!(OfficialLetter::KIND, DocumentKind::OfficialLetter));
-};
-
-mod fields;

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::RenderError;
 use crate::decree30::{self, Authority};
+use crate::error::RenderError;
 use crate::kind::DocumentKind;
 use crate::numbering::Abbreviation;
 
