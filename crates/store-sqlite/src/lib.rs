@@ -80,7 +80,7 @@ impl SqliteStore {
         let connection = options.connect().await.map_err(database)?;
         let procedures: ProcedureCache = Arc::new(RwLock::new(HashMap::new()));
         let (jobs, queue) = mpsc::channel(1_024);
-        tokio::spawn(writer_task(connection, queue, procedures.clone()));
+        tokio::spawn(writer_task(connection, options.clone(), queue, procedures.clone()));
         Ok(SqliteStore { writer, reader, jobs, procedures, options, bulk: tokio::sync::Mutex::default() })
     }
 

@@ -26,6 +26,7 @@ pub(crate) fn writer_gone() -> StoreError {
 /// `synchronous=FULL` one disk flush covers the whole group.
 pub(crate) async fn writer_task(
     mut connection: SqliteConnection,
+    options: SqliteConnectOptions,
     mut queue: mpsc::Receiver<Job>,
     procedures: ProcedureCache,
 ) {
@@ -101,9 +102,31 @@ pub(crate) async fn writer_task(
                 answers.into_iter().for_each(Answer::send);
             }
             Err(message) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut connection).await;
+                // A connection whose ROLLBACK failed may still be inside the transaction, where
+                // every later BEGIN would fail: it is replaced by a new one (SQLite rolls back
+                // what the closed connection left uncommitted).
+                if let Err(error) = sqlx::query("ROLLBACK").execute(&mut connection).await {
+                    tracing::error!(%error, "the SQLite writer could not roll back; reconnecting");
+                    connection = reconnect(&options).await;
+                }
                 committed.clear();
                 answers.into_iter().for_each(|answer| answer.into_error(&message).send());
+            }
+        }
+    }
+}
+
+/// A new writer connection, retried until the database can be opened again (the writes waiting
+/// meanwhile stay queued).
+async fn reconnect(options: &SqliteConnectOptions) -> SqliteConnection {
+    let mut pause = Duration::from_millis(10);
+    loop {
+        match options.connect().await {
+            Ok(connection) => return connection,
+            Err(error) => {
+                tracing::error!(%error, "the SQLite writer cannot reconnect; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
             }
         }
     }
