@@ -96,6 +96,7 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
+        renumber_migrations(&self.writer).await?;
         sqlx::migrate!("./migrations")
             .run(&self.writer)
             .await
@@ -118,4 +119,35 @@ impl Store for SqliteStore {
             .map_err(database)?;
         row.try_get("value").map_err(database)
     }
+}
+
+/// Databases migrated before the two backends' version numbers were aligned recorded
+/// `unit_daily` as version 8 and `issued` as 9; they are 9 and 10 now (8 is PostgreSQL's
+/// distributable change, a no-op here). Moves those rows up, in one transaction, so the migrator
+/// sees them applied under their new numbers (their checksums are unchanged) and applies 8.
+async fn renumber_migrations(pool: &SqlitePool) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    let old_layout: Option<(i64,)> = sqlx::query_as(
+        "SELECT version FROM _sqlx_migrations WHERE version = 8 AND description = 'unit daily' \
+         AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .or_else(|error| match &error {
+        // A new database has no migrations table yet.
+        sqlx::Error::Database(inner) if inner.message().contains("no such table") => Ok(None),
+        _ => Err(error),
+    })
+    .map_err(database)?;
+    if old_layout.is_some() {
+        for (from, to) in [(9, 10), (8, 9)] {
+            sqlx::query("UPDATE _sqlx_migrations SET version = $1 WHERE version = $2")
+                .bind(to)
+                .bind(from)
+                .execute(&mut *tx)
+                .await
+                .map_err(database)?;
+        }
+    }
+    tx.commit().await.map_err(database)
 }
