@@ -28,12 +28,12 @@ async fn pooled_store(name_hint: &str) -> (Arc<dyn Store>, String) {
 }
 
 macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
+    ($($context:ident::$name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let (store, database) = pooled_store(stringify!($name)).await;
-                store_tests::$name(store).await;
+                store_tests::$context::$name(store).await;
                 store_tests::drop_postgres_database(&database).await;
             }
         )*

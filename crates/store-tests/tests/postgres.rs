@@ -6,13 +6,13 @@ use app::Store;
 use store_postgres::PostgresStore;
 
 macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
+    ($($context:ident::$name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let (url, database) = store_tests::fresh_postgres_database(stringify!($name)).await;
                 let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await.expect("connect"));
-                store_tests::$name(store).await;
+                store_tests::$context::$name(store).await;
                 store_tests::drop_postgres_database(&database).await;
             }
         )*
@@ -27,7 +27,7 @@ async fn audit_tampering_is_detected() {
     use sqlx::Connection;
     let (url, database) = store_tests::fresh_postgres_database("audit_tamper").await;
     let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await.expect("connect"));
-    store_tests::audit_chain(store.clone()).await;
+    store_tests::audit::audit_chain(store.clone()).await;
     let service =
         app::service::Service::new(store.clone(), Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")));
     let mut raw = sqlx::PgConnection::connect(&url).await.expect("raw connection");
@@ -36,7 +36,7 @@ async fn audit_tampering_is_detected() {
         .await
         .expect("attacker drops the guard");
     let raw = std::sync::Arc::new(tokio::sync::Mutex::new(raw));
-    store_tests::assert_tampering_detected(&service, move |sql| {
+    store_tests::audit::assert_tampering_detected(&service, move |sql| {
         let (sql, raw) = (sql.to_owned(), raw.clone());
         async move {
             let mut connection = raw.lock().await;

@@ -16,12 +16,12 @@ async fn fresh() -> (Arc<dyn Store>, std::path::PathBuf) {
 }
 
 macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
+    ($($context:ident::$name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let (store, path) = fresh().await;
-                store_tests::$name(store).await;
+                store_tests::$context::$name(store).await;
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
@@ -38,7 +38,7 @@ store_tests::scenarios!(suite);
 async fn audit_tampering_is_detected() {
     use sqlx::Connection;
     let (store, path) = fresh().await;
-    store_tests::audit_chain(store.clone()).await;
+    store_tests::audit::audit_chain(store.clone()).await;
     let service = app::service::Service::new(
         store.clone(),
         std::sync::Arc::new(calendar::WorkingTime::hcmc_builtin().expect("engine")),
@@ -48,7 +48,7 @@ async fn audit_tampering_is_detected() {
         sqlx::query(sql).execute(&mut raw).await.expect("attacker drops the guard");
     }
     let raw = std::sync::Arc::new(tokio::sync::Mutex::new(raw));
-    store_tests::assert_tampering_detected(&service, move |sql| {
+    store_tests::audit::assert_tampering_detected(&service, move |sql| {
         let (sql, raw) = (sql.to_owned(), raw.clone());
         async move {
             let mut connection = raw.lock().await;
