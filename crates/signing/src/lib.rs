@@ -21,6 +21,7 @@ mod p12;
 mod pdf;
 pub mod pki;
 mod policy;
+mod role;
 mod sign;
 mod verify;
 
@@ -30,9 +31,8 @@ pub use certificate::CertificateKind;
 pub use error::SigningError;
 pub use p12::P12Signer;
 pub use policy::RevocationList;
-pub use sign::{
-    DEFAULT_RESERVED_BYTES, Prepared, Role, SignOptions, SignedAttributes, embed, embed_signature, prepare,
-};
+pub use role::Role;
+pub use sign::{DEFAULT_RESERVED_BYTES, Prepared, SignOptions, SignedAttributes, embed, embed_signature, prepare};
 pub use verify::{
     ExtractedSignature, Finding, SignatureReport, SignatureStatus, VerifyOptions, extract_signatures, verify,
 };

@@ -19,7 +19,8 @@ use crate::pdf::parse::{self, ROLE_KEY, SignatureValue, resolve, resolve_diction
 use crate::pdf::text::{pdf_date, text_string};
 use crate::pdf::write::IncrementalUpdate;
 use crate::policy::{RevocationList, check_signer};
-use crate::verify::check_integrity;
+use crate::role::Role;
+use crate::verify::{check_integrity, role_of};
 
 /// The space reserved for the CMS signature by default: 16 KiB (a P-256 or RSA-2048 signature
 /// with a two-certificate chain takes 1.5–3 KiB; a time-stamp token would add 3–6 KiB).
@@ -27,50 +28,6 @@ pub const DEFAULT_RESERVED_BYTES: usize = 16 * 1024;
 
 /// The length of "[0 a b c]" with a, b and c each padded to ten characters.
 const PLACEHOLDER_RANGE_LENGTH: usize = 36;
-
-/// Who signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// The competent person (người có thẩm quyền), with a personal certificate.
-    Person,
-    /// The issuing agency (cơ quan, tổ chức), applied by the records office with the
-    /// organisation's certificate — the electronic seal.
-    Agency,
-}
-
-impl Role {
-    fn pdf_name(self) -> &'static str {
-        match self {
-            Role::Person => "Person",
-            Role::Agency => "Agency",
-        }
-    }
-
-    /// The reason written when the caller gives none (Vietnamese / English).
-    pub fn default_reason(self) -> &'static str {
-        match self {
-            Role::Person => "Ký số của người có thẩm quyền / Signature of the competent person",
-            Role::Agency => "Ký số của cơ quan, tổ chức / Signature of the issuing agency",
-        }
-    }
-
-    /// The certificate kind this role needs.
-    pub fn certificate_kind(self) -> CertificateKind {
-        match self {
-            Role::Person => CertificateKind::Person,
-            Role::Agency => CertificateKind::Organization,
-        }
-    }
-
-    /// The role matching a certificate kind, if any.
-    pub fn for_certificate_kind(kind: CertificateKind) -> Option<Role> {
-        match kind {
-            CertificateKind::Person => Some(Role::Person),
-            CertificateKind::Organization => Some(Role::Agency),
-            CertificateKind::Unknown => None,
-        }
-    }
-}
 
 /// The options of one signature.
 ///
@@ -474,11 +431,6 @@ fn refuse_locked(document: &Document) -> Result<(), SigningError> {
         true => Err(SigningError::DocumentLocked),
         false => Ok(()),
     }
-}
-
-/// The role of an existing signature: the recorded /MotcuaRole, else the certificate's kind.
-pub(crate) fn role_of(value: &SignatureValue, signer: Option<&ParsedCertificate>) -> Option<Role> {
-    value.role.or_else(|| signer.and_then(|signer| Role::for_certificate_kind(signer.kind())))
 }
 
 fn check_order(pdf: &[u8], existing: &[parse::SignatureField], role: Role) -> Result<(), SigningError> {

@@ -30,7 +30,7 @@ use crate::certificate::{CertificateKind, ParsedCertificate};
 use crate::error::SigningError;
 use crate::pdf::parse::{self, SignatureValue, resolve, resolve_dictionary};
 use crate::policy::{RevocationList, check_signer};
-use crate::sign::{Role, role_of};
+use crate::role::Role;
 
 /// What verification trusts and checks against.
 #[derive(Debug, Clone, Default)]
@@ -343,6 +343,11 @@ fn role_mismatch(value: &SignatureValue, signer: &ParsedCertificate) -> Option<S
     let kind = signer.kind();
     (kind != CertificateKind::Unknown && kind != role.certificate_kind())
         .then(|| SigningError::RoleCertificateMismatch { detail: format!("{role:?} / {kind:?}") })
+}
+
+/// The role of an existing signature: the recorded /MotcuaRole, else the certificate's kind.
+pub(crate) fn role_of(value: &SignatureValue, signer: Option<&ParsedCertificate>) -> Option<Role> {
+    value.role.or_else(|| signer.and_then(|signer| Role::for_certificate_kind(signer.kind())))
 }
 
 /// Checks one signature's integrity: the byte range and its gap, the CMS, the digest of the

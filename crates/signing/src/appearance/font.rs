@@ -14,7 +14,7 @@ use crate::pdf::write::IncrementalUpdate;
 
 /// The font file, shared with the `docs` crate (SIL Open Font License 1.1, see its OFL.txt).
 static LIBERATION_SERIF: &[u8] =
-    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/fonts/LiberationSerif-Regular.ttf"));
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../typeset/fonts/LiberationSerif-Regular.ttf"));
 
 /// The font's metrics and character map.
 pub(crate) struct Font {
@@ -204,7 +204,7 @@ fn subset_tag(used: &BTreeMap<u16, (char, u16)>) -> String {
         .flat_map(|glyph| glyph.to_be_bytes())
         .chain(used.values().flat_map(|(character, _)| u32::from(*character).to_be_bytes()))
         .collect();
-    let digest = crate::DigestAlgorithm::Sha256.digest(&glyphs);
+    let digest = crate::algorithm::DigestAlgorithm::Sha256.digest(&glyphs);
     digest.iter().take(6).map(|byte| char::from(b'A' + byte % 26)).collect()
 }
 

@@ -7,7 +7,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::error::SigningError;
 use crate::pdf::text::{decode_text_string, parse_pdf_date};
-use crate::sign::Role;
+use crate::role::Role;
 
 /// The largest decompressed stream accepted when reading a PDF (guards against bombs).
 const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
@@ -136,11 +136,7 @@ fn read_value(document: &Document, dictionary: &Dictionary) -> Result<SignatureV
     let text = |key: &[u8]| -> Option<String> {
         resolve(document, dictionary.get(key).ok()).and_then(|value| value.as_str().ok()).map(decode_text_string)
     };
-    let role = match dictionary.get(ROLE_KEY).ok().and_then(|role| role.as_name().ok()) {
-        Some(b"Person") => Some(Role::Person),
-        Some(b"Agency") => Some(Role::Agency),
-        _ => None,
-    };
+    let role = dictionary.get(ROLE_KEY).ok().and_then(|role| role.as_name().ok()).and_then(Role::from_pdf_name);
     Ok(SignatureValue {
         byte_range,
         contents,

@@ -21,22 +21,15 @@ pub(crate) fn pdf_date(instant: Timestamp) -> String {
 /// Reads a PDF date ("D:YYYYMMDDHHmmSS+HH'mm'", later parts optional; no offset means UTC).
 pub(crate) fn parse_pdf_date(text: &str) -> Option<Timestamp> {
     let text = text.strip_prefix("D:").unwrap_or(text);
-    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    let digits = &text[..text.bytes().take_while(u8::is_ascii_digit).count()];
     if digits.len() < 4 {
         return None;
     }
-    let field = |start: usize, default: i32| -> Option<i32> {
-        match digits.get(start..start + 2) {
-            Some(part) => part.parse().ok(),
-            None => Some(default),
-        }
-    };
-    let year: i16 = digits.get(0..4)?.parse().ok()?;
-    let month = i8::try_from(field(4, 1)?).ok()?;
-    let day = i8::try_from(field(6, 1)?).ok()?;
-    let hour = i8::try_from(field(8, 0)?).ok()?;
-    let minute = i8::try_from(field(10, 0)?).ok()?;
-    let second = i8::try_from(field(12, 0)?).ok()?;
+    // The parts present (whole two-digit fields after the year, at most up to the seconds),
+    // then the defaults of the missing ones: January, the 1st, 00:00:00.
+    let present = digits.len().min(14) & !1;
+    let complete = format!("{}{}", &digits[..present], &"0101000000"[present - 4..]);
+    let civil = jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", &complete).ok()?;
     let rest = &text[digits.len()..];
     let offset_seconds = match rest.chars().next() {
         Some(sign @ ('+' | '-')) => {
@@ -51,7 +44,6 @@ pub(crate) fn parse_pdf_date(text: &str) -> Option<Timestamp> {
         _ => 0,
     };
     let offset = tz::Offset::from_seconds(offset_seconds).ok()?;
-    let civil = jiff::civil::DateTime::new(year, month, day, hour, minute, second, 0).ok()?;
     offset.to_timestamp(civil).ok()
 }
 
