@@ -25,7 +25,6 @@ pub(crate) use std::sync::{Arc, RwLock};
 pub(crate) use std::time::Duration;
 pub(crate) use store_sql::audit::*;
 pub(crate) use store_sql::catalogue::*;
-pub(crate) use store_sql::documents::*;
 pub(crate) use store_sql::dossiers::*;
 pub(crate) use store_sql::statistics::*;
 pub(crate) use store_sql::{database, json_error, optional_micros};
