@@ -13,8 +13,8 @@ use clap::{Args, Subcommand};
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 
-use crate::InputError;
 use crate::config::Config;
+use crate::input::{InputError, parse_iso_day};
 
 /// `motcua calendar ...`.
 #[derive(Debug, Subcommand)]
@@ -146,14 +146,9 @@ fn parse_year(text: &str) -> Result<i16> {
 }
 
 fn parse_date(text: &str) -> Result<Date> {
-    let invalid = || {
+    Ok(parse_iso_day(text.trim()).ok_or_else(|| {
         InputError(format!("ngày không hợp lệ hoặc không tồn tại / invalid or non-existent date {text:?} (YYYY-MM-DD)"))
-    };
-    let text = text.trim();
-    if text.len() != 10 {
-        return Err(invalid().into());
-    }
-    Ok(text.parse::<Date>().map_err(|_| invalid())?)
+    })?)
 }
 
 fn parse_count(text: &str, what: &str) -> Result<i64> {
@@ -199,22 +194,25 @@ fn days(config: &Config, year: &str, schedules: &[PathBuf]) -> Result<()> {
 }
 
 fn to_solar(text: &str, leap: bool) -> Result<()> {
-    let invalid = || InputError(format!("ngày âm lịch không hợp lệ / invalid lunar date {text:?} (YYYY-MM-DD)"));
-    let parts: Vec<&str> = text.trim().split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return Err(invalid().into());
-    };
-    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
-        return Err(invalid().into());
-    }
-    let lunar_date = LunarDate {
-        year: year.parse().map_err(|_| invalid())?,
-        month: month.parse().map_err(|_| invalid())?,
-        leap,
-        day: day.parse().map_err(|_| invalid())?,
-    };
+    let lunar_date = parse_lunar_date(text.trim(), leap)
+        .ok_or_else(|| InputError(format!("ngày âm lịch không hợp lệ / invalid lunar date {text:?} (YYYY-MM-DD)")))?;
     println!("{}", lunar::to_solar(lunar_date)?);
     Ok(())
+}
+
+/// A lunar day written exactly `YYYY-MM-DD`. Not a solar [`Date`]: the 30th of a long lunar
+/// month may fall on a day the solar month lacks (`2026-02-30`), so jiff's `strtime` reads the
+/// numbers and `calendar::lunar` decides whether the day exists. Ten digits-or-dashes with the
+/// pattern's widths (4, 2, 2) leave exactly the `YYYY-MM-DD` shape.
+fn parse_lunar_date(text: &str, leap: bool) -> Option<LunarDate> {
+    let shape = text.len() == 10 && text.bytes().all(|byte| byte.is_ascii_digit() || byte == b'-');
+    let parsed = jiff::fmt::strtime::parse("%Y-%m-%d", text).ok().filter(|_| shape)?;
+    Some(LunarDate {
+        year: i32::from(parsed.year()?),
+        month: u8::try_from(parsed.month()?).ok()?,
+        leap,
+        day: u8::try_from(parsed.day()?).ok()?,
+    })
 }
 
 fn to_lunar(text: &str) -> Result<()> {

@@ -24,7 +24,7 @@ use anyhow::Result;
 use calendar::{CivilCalendar, HolidayRules, OfficeHours, OfficialSchedule, WorkingTime};
 use serde::Deserialize;
 
-use crate::InputError;
+use crate::input::InputError;
 
 /// The whole configuration file.
 #[derive(Debug, Default, Deserialize)]

@@ -7,15 +7,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use app::service::Service;
 use app::{StatsQuery, Store};
-use calendar::WorkingTime;
-use clap::Args;
 use domain::catalog::{Catalog, parse_catalog};
 
-use crate::InputError;
 use crate::config::Config;
-
-/// The default embedded database.
-pub const DEFAULT_DATABASE: &str = "sqlite:motcua.db";
+use crate::database::{DatabaseArgs, connect_store, open_store, service};
+use crate::input::{InputError, parse_day};
+use crate::user_cli::generate_password;
 
 /// The shipped HCMC catalogue, in import order.
 pub const HCMC_CATALOGUE: [(&str, &str); 3] = [
@@ -23,44 +20,6 @@ pub const HCMC_CATALOGUE: [(&str, &str); 3] = [
     ("data/catalog/hcmc-units-2025.toml", include_str!("../../../data/catalog/hcmc-units-2025.toml")),
     ("data/catalog/hcmc-procedures.toml", include_str!("../../../data/catalog/hcmc-procedures.toml")),
 ];
-
-/// `--database URL`.
-#[derive(Debug, Args)]
-pub struct DatabaseArgs {
-    /// sqlite:FILE hoặc postgres://... / `sqlite:FILE` or `postgres://...` (also MOTCUA_DATABASE_URL).
-    #[arg(long, env = "MOTCUA_DATABASE_URL", default_value = DEFAULT_DATABASE)]
-    pub database: String,
-}
-
-/// Opens the store a URL names and runs its migrations.
-pub async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
-    let store = connect_store(url).await?;
-    store.migrate().await?;
-    Ok(store)
-}
-
-/// Connects to the store a URL names, without migrating (a read-only replica).
-pub async fn connect_store(url: &str) -> Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
-        Arc::new(store_sqlite::SqliteStore::connect(url).await?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(store_postgres::PostgresStore::connect(url).await?)
-    } else {
-        return Err(InputError(format!("URL cơ sở dữ liệu phải bắt đầu bằng sqlite: hoặc postgres:// / the database URL must start with sqlite: or postgres://, not {url:?}")).into());
-    };
-    Ok(store)
-}
-
-/// The service over a store with the configured office hours: the default, and each unit's own
-/// from the configuration's `[units.CODE.office_hours]`.
-pub fn service(config: &Config, store: Arc<dyn Store>) -> Result<Service> {
-    let engine: WorkingTime = config.working_time(None, None, &[])?;
-    let mut unit_engines = std::collections::HashMap::new();
-    for code in config.units.keys() {
-        unit_engines.insert(code.clone(), Arc::new(config.working_time(Some(code), None, &[])?));
-    }
-    Ok(Service::with_unit_engines(store, Arc::new(engine), unit_engines))
-}
 
 /// Parses catalogue texts in order (later files may refer to structures of earlier ones) and
 /// merges them; nothing is written.
@@ -78,13 +37,6 @@ pub fn parse_catalogues(
         merged.procedures.extend(catalog.procedures);
     }
     Ok(merged)
-}
-
-/// A strict `YYYY-MM-DD` date from a command-line option.
-fn parse_day(text: &str, name: &str) -> Result<jiff::civil::Date> {
-    Ok(text.parse::<jiff::civil::Date>().ok().filter(|_| text.len() == 10).ok_or_else(|| {
-        InputError(format!("{name} phải là ngày YYYY-MM-DD / {name} must be a YYYY-MM-DD date: {text:?}"))
-    })?)
 }
 
 /// `motcua migrate`.
@@ -459,7 +411,7 @@ pub async fn demo(config: &Config, args: &DatabaseArgs, listen: &str, no_serve: 
 async fn demo_account(service: &Service, now: jiff::Timestamp) -> Result<()> {
     use app::access::{Actor, Role};
     let by = Actor::system("demo");
-    let password = crate::user_cli::generate_password()?;
+    let password = generate_password()?;
     service.add_user("demo", "Tài khoản thử nghiệm", &password, &by, now).await?;
     let roles = [Role::DeskOfficer, Role::ProcessingOfficer, Role::Inspector, Role::CityLeader, Role::Integrator];
     for role in roles {

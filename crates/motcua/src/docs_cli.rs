@@ -13,7 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use signing::{Appearance, P12Signer, Role, SignOptions, SignatureBox, SignatureStatus, VerifyOptions};
 use typeset::DocumentKind;
 
-use crate::InputError;
+use crate::input::InputError;
 
 /// `motcua pki ...`.
 #[derive(Debug, Subcommand)]

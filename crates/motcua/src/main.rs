@@ -3,14 +3,18 @@
 
 mod calendar_cli;
 mod config;
+mod database;
 mod db_cli;
 mod docs_cli;
+mod input;
 mod user_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::input::InputError;
 
 /// mimalloc instead of glibc's allocator: the bulk load and the server allocate many small
 /// short-lived strings and maps, where glibc's free lists cost a fifth of the simulation's time.
@@ -40,7 +44,7 @@ enum Command {
     /// Chạy máy chủ API / serve the HTTP API.
     Serve {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
         /// Địa chỉ / listen address.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
@@ -60,7 +64,7 @@ enum Command {
     /// Cập nhật lược đồ cơ sở dữ liệu / run the database migrations.
     Migrate {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
     },
     /// Nhập danh mục (đơn vị, thủ tục) / import catalogue files (docs/catalog-format.md).
     ImportCatalog {
@@ -68,7 +72,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
     },
     /// Dữ liệu mẫu TP.HCM và máy chủ / a fresh demo database of Ho Chi Minh City, then serve it.
     Demo {
@@ -87,7 +91,7 @@ enum Command {
     /// Mô phỏng hồ sơ (đường ghi hàng loạt) / simulate dossiers into an empty database (bulk path).
     Simulate {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
         /// Số hồ sơ / number of dossiers (about).
         #[arg(long)]
         dossiers: u64,
@@ -104,7 +108,7 @@ enum Command {
     /// Báo cáo kỳ / the period report of a unit.
     Stats {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
         /// Mã đơn vị / unit code.
         #[arg(long)]
         unit: String,
@@ -121,7 +125,7 @@ enum Command {
     /// Sao lưu trực tuyến / a consistent online backup while the server keeps writing.
     Backup {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
         /// Tệp sao lưu / the backup file (must not exist).
         #[arg(long)]
         out: PathBuf,
@@ -129,7 +133,7 @@ enum Command {
     /// Khôi phục vào cơ sở dữ liệu trống / restore a backup into a new SQLite file or an empty PostgreSQL database.
     Restore {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
         /// Tệp sao lưu / the backup file.
         #[arg(long)]
         from: PathBuf,
@@ -147,7 +151,7 @@ enum Command {
     /// Đối soát thống kê với nhật ký sự kiện / recompute every statistic and state from the event log.
     Check {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
     },
     /// Chứng thư số dùng thử / a demo PKI for trying out signatures.
     Pki {
@@ -168,7 +172,7 @@ enum AuditCommand {
     /// Kiểm tra toàn bộ chuỗi băm / check every hash chain; exits non-zero at the first broken entry.
     Verify {
         #[command(flatten)]
-        database: db_cli::DatabaseArgs,
+        database: database::DatabaseArgs,
     },
 }
 
@@ -179,18 +183,6 @@ struct DemoDatabase {
     #[arg(long, default_value = "sqlite:motcua-demo.db")]
     database: String,
 }
-
-/// An error caused by the user's input: printed on one line, exit status 2.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -263,7 +255,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ImportCatalog { files, database } => runtime()?.block_on(db_cli::import_catalog(&database, &files)),
         Command::Demo { database, listen, no_serve, per_day } => {
             init_tracing();
-            let database = db_cli::DatabaseArgs { database: database.database };
+            let database = database::DatabaseArgs { database: database.database };
             runtime()?.block_on(db_cli::demo(&config, &database, &listen, no_serve, per_day))
         }
         Command::Simulate { database, dossiers, from, to, seed } => {

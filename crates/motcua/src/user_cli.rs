@@ -10,9 +10,9 @@ use app::StoreError;
 use app::access::{Actor, Role};
 use clap::{Args, Subcommand};
 
-use crate::InputError;
 use crate::config::Config;
-use crate::db_cli::{DatabaseArgs, open_store, service};
+use crate::database::{DatabaseArgs, open_store, service};
+use crate::input::InputError;
 
 /// `motcua user ...`.
 #[derive(Debug, Subcommand)]
@@ -205,14 +205,18 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
             println!("{what}: {login} {role} {unit}");
         }
         UserCommand::List { .. } => {
-            println!("login\tdisabled\tlocked_until\tgrants");
+            // Tab-separated; the csv crate quotes a field only if it holds a tab, a quote or a
+            // line break.
+            let mut writer = csv::WriterBuilder::new().delimiter(b'\t').from_writer(std::io::stdout().lock());
+            writer.write_record(["login", "disabled", "locked_until", "grants"])?;
             for user in service.store().list_users().await.map_err(input)? {
                 let grants = service.grants_of(&user.login).await.map_err(input)?;
                 let grants: Vec<String> =
                     grants.iter().map(|(role, unit)| format!("{}@{unit}", role.as_str())).collect();
                 let locked = user.locked_until.map(|at| at.to_string()).unwrap_or_default();
-                println!("{}\t{}\t{locked}\t{}", user.login, user.disabled, grants.join(","));
+                writer.write_record([user.login.as_str(), &user.disabled.to_string(), &locked, &grants.join(",")])?;
             }
+            writer.flush()?;
         }
         UserCommand::Token { login, name, roles, .. } => {
             let roles = roles.iter().map(|role| role_of(role.trim())).collect::<Result<Vec<_>>>()?;
