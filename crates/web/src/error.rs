@@ -3,10 +3,33 @@
 
 use app::StoreError;
 use axum::Json;
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+tokio::task_local! {
+    /// The id of the request being answered (tower-http's `x-request-id`).
+    static REQUEST_ID: String;
+}
+
+/// The id of the request this task answers (`x-request-id`, set by tower-http's request-id
+/// layer for every request), or `-` outside a request.
+pub fn request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".to_owned())
+}
+
+/// Runs the rest of the stack with the request's id at hand for [`request_id`]: errors name it
+/// in their message and in the log line with their cause.
+pub async fn with_request_id(request: Request, next: Next) -> Response {
+    let id = request.headers().get(REQUEST_ID_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("-").to_owned();
+    REQUEST_ID.scope(id, next.run(request)).await
+}
+
+/// The header carrying a request's id (in and out).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The error body.
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,7 +99,7 @@ impl From<StoreError> for AppError {
         // A failure on our side (the database, or keys missing for a form) is logged with a request
         // id; the client gets the id and the stable code, not the cause (paths, SQL).
         if status.is_server_error() {
-            let request_id = jiff::Timestamp::now().as_nanosecond();
+            let request_id = request_id();
             // The cause is logged with the request id; the client gets only the id.
             tracing::error!(request_id = %request_id, error = %error, "request failed");
             return AppError {

@@ -10,11 +10,14 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
+use utoipa::IntoParams;
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "motcua_session";
@@ -90,14 +93,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for NfcJson<T> {
     }
 }
 
-/// `application/json`, with at most a UTF-8 charset parameter.
+/// `application/json`, with at most a UTF-8 charset parameter (parsed by `mime`).
 fn is_json(content_type: &str) -> bool {
-    let mut parts = content_type.split(';').map(str::trim);
-    let essence = parts.next().unwrap_or_default();
-    essence.eq_ignore_ascii_case("application/json")
-        && parts.all(|parameter| {
-            let parameter = parameter.to_ascii_lowercase().replace(' ', "");
-            parameter.is_empty() || parameter == "charset=utf-8" || parameter == "charset=\"utf-8\""
+    let Ok(media) = content_type.parse::<mime::Mime>() else { return false };
+    media.type_() == mime::APPLICATION
+        && media.subtype() == mime::JSON
+        && media.suffix().is_none()
+        && media.params().all(|(name, value)| {
+            name == mime::CHARSET && value.as_str().trim_matches('"').eq_ignore_ascii_case("utf-8")
         })
 }
 
@@ -144,17 +147,18 @@ pub fn client_address(parts: &Parts) -> Option<String> {
     parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip().to_string())
 }
 
-/// A cookie's value from the `Cookie` headers.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+/// A cookie's value from the `Cookie` headers (parsed by the `cookie` crate; a malformed pair is
+/// skipped).
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 /// How the caller proved who it is.
@@ -186,9 +190,10 @@ fn unauthenticated(code: &str, message: &str) -> AppError {
     AppError::new(StatusCode::UNAUTHORIZED, code, message.to_owned())
 }
 
-/// Equal in constant time (for secrets).
-fn same_secret(left: &[u8], right: &[u8]) -> bool {
-    left.len() == right.len() && left.iter().zip(right).fold(0_u8, |difference, (a, b)| difference | (a ^ b)) == 0
+/// Equal in constant time (for secrets): `subtle`'s comparison, which the optimiser cannot turn
+/// into an early exit.
+pub fn same_secret(left: &[u8], right: &[u8]) -> bool {
+    bool::from(left.ct_eq(right))
 }
 
 impl FromRequestParts<AppState> for Authenticated {
@@ -217,7 +222,6 @@ impl FromRequestParts<AppState> for Authenticated {
                 "cần đăng nhập hoặc mã truy cập / log in or send an API token",
             ));
         };
-        let token = token.to_owned();
         let Some((actor, csrf_token, display_name)) =
             state.service.session_actor(&token, client, state.clock.now()).await?
         else {
@@ -242,6 +246,30 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// `?secret=`: the receipt's secret, the citizen's proof of holding the receipt.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SecretQuery {
+    /// The secret printed on the receipt.
+    pub secret: Option<String>,
+}
+
+/// The public look-up's gate: a limited number of tries per client address, and the receipt's
+/// secret ([`app::service::Service::public_dossier`]); a wrong or missing secret answers exactly
+/// like a code that does not exist.
+pub async fn public_record(
+    state: &AppState,
+    client: SocketAddr,
+    code: &str,
+    secret: Option<&str>,
+) -> Result<app::DossierRecord, AppError> {
+    if !state.limiter.allow(client.ip()) {
+        return Err(AppError::too_many_requests());
+    }
+    let found = state.service.public_dossier(code, secret.unwrap_or_default()).await?;
+    found.ok_or_else(|| AppError::not_found(format!("không có hồ sơ / no dossier {code}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +282,8 @@ mod tests {
         assert!(!is_json("text/plain"));
         assert!(!is_json("application/jsonp"));
         assert!(!is_json("application/x-www-form-urlencoded"));
+        assert!(is_json("application/json; charset=\"utf-8\""));
+        assert!(!is_json("application/json; boundary=x"));
     }
 
     #[test]

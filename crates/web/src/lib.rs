@@ -1,131 +1,42 @@
-//! motcua's HTTP layer: the JSON API under `/api/v1` and its OpenAPI 3.1 document at
-//! `/api/v1/openapi.json`. Start-up is a function over a listener, so tests bind port 0.
+//! motcua's HTTP layer: the JSON API under `/api/v1` with its OpenAPI 3.1 document at
+//! `/api/v1/openapi.json`, the public portal and the staff console. Start-up is a function over a
+//! listener, so tests bind port 0.
+//!
+//! One module per bounded context, named as in the other crates (catalogue, dossiers,
+//! documents, statistics, audit, accounts), each with its API handlers, pages and JSON shapes and
+//! its own router and OpenAPI fragment, merged here. Shared machinery sits beside them and
+//! imports no context: `state` (what handlers share), `error` (errors as HTTP), `extract`
+//! (request extractors, who is asking), `wire` (JSON conventions) and `ui` (the pages' frame,
+//! languages, the logged-in officer).
 
-pub mod api;
+pub mod accounts;
+pub mod audit;
+pub mod catalogue;
 pub mod documents;
-pub mod dto;
+pub mod dossiers;
 pub mod error;
 pub mod extract;
-pub mod pages;
-pub mod session;
+pub mod state;
+pub mod statistics;
+pub mod ui;
+pub mod wire;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
 
-use app::service::Service;
 use axum::Router;
-use axum::routing::{get, post};
-use jiff::Timestamp;
+use axum::http::HeaderName;
+use axum::routing::get;
 use tokio::net::TcpListener;
-use utoipa::OpenApi;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::{Modify, OpenApi};
 
-/// Where handlers get "now" from (a manual clock in tests).
-pub trait Clock: Send + Sync {
-    /// The current instant.
-    fn now(&self) -> Timestamp;
-}
+pub use state::{AppState, Clock, ManualClock, RateLimiter, SystemClock};
 
-/// The system clock.
-pub struct SystemClock;
+/// The OpenAPI document: the contexts' fragments merged under one title, with the error schemas,
+/// the security schemes and the header parameters' clean-up.
+pub struct ApiDoc;
 
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-/// A clock set by hand (tests, demos).
-pub struct ManualClock(Mutex<Timestamp>);
-
-impl ManualClock {
-    /// A clock showing `at`.
-    pub fn new(at: Timestamp) -> ManualClock {
-        ManualClock(Mutex::new(at))
-    }
-
-    /// Moves the clock.
-    pub fn set(&self, at: Timestamp) {
-        if let Ok(mut now) = self.0.lock() {
-            *now = at;
-        }
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        self.0.lock().map(|now| *now).unwrap_or_else(|poisoned| *poisoned.into_inner())
-    }
-}
-
-/// Shared state of the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    /// The application service.
-    pub service: Service,
-    /// The clock.
-    pub clock: Arc<dyn Clock>,
-    /// Public look-ups per client address.
-    pub limiter: Arc<RateLimiter>,
-    /// Log-in attempts per client address.
-    pub login_limiter: Arc<RateLimiter>,
-    /// Whether session cookies carry `Secure` (the server is reached over TLS).
-    pub secure_cookies: bool,
-    /// Statistics boards already computed.
-    pub boards: Arc<pages::public::BoardCache>,
-    /// What signature verification trusts (`/xac-thuc`, `/api/v1/public/verify`): the trust
-    /// anchors of the keys the forms are signed with. Without any, intact signatures are
-    /// reported as untrusted.
-    pub verify: signing::VerifyOptions,
-}
-
-impl AppState {
-    /// State with the default limits per client address (60 public look-ups and 20 log-in
-    /// attempts a minute) and cookies without `Secure`.
-    pub fn new(service: Service, clock: Arc<dyn Clock>) -> AppState {
-        let minute = std::time::Duration::from_secs(60);
-        AppState {
-            service,
-            clock,
-            limiter: Arc::new(RateLimiter::new(60, minute)),
-            login_limiter: Arc::new(RateLimiter::new(20, minute)),
-            secure_cookies: false,
-            boards: Arc::new(pages::public::BoardCache::default()),
-            verify: signing::VerifyOptions::new(),
-        }
-    }
-}
-
-/// A fixed-window limit per client address, in memory (one server process).
-pub struct RateLimiter {
-    limit: u32,
-    window: std::time::Duration,
-    counts: Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
-}
-
-impl RateLimiter {
-    /// At most `limit` requests per `window` per address.
-    pub fn new(limit: u32, window: std::time::Duration) -> RateLimiter {
-        RateLimiter { limit, window, counts: Mutex::new(std::collections::HashMap::new()) }
-    }
-
-    /// Counts a request; false when the address is over its limit.
-    pub fn allow(&self, client: std::net::IpAddr) -> bool {
-        let now = std::time::Instant::now();
-        let Ok(mut counts) = self.counts.lock() else { return false };
-        if counts.len() > 100_000 {
-            let window = self.window;
-            counts.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = counts.entry(client).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.limit
-    }
-}
-
-/// The OpenAPI document.
+/// The document's title and the schemas every context answers with.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -133,36 +44,34 @@ impl RateLimiter {
         version = "1",
         description = "Hồ sơ thủ tục hành chính / administrative procedure dossiers. Errors are JSON with a stable `code` and a Vietnamese / English `message`."
     ),
-    paths(
-        session::login,
-        session::current,
-        session::logout,
-        api::list_units,
-        api::list_procedures,
-        api::get_procedure,
-        api::intake,
-        api::transition,
-        api::get_dossier,
-        api::public_dossier,
-        api::public_views,
-        documents::verify,
-        documents::public_list,
-        documents::public_download,
-        documents::staff_list,
-        documents::staff_download,
-        api::stats,
-        api::step_stats
-    ),
-    components(schemas(error::ErrorBody, error::ErrorDetail)),
-    modifiers(&SecuritySchemes, &HeaderParameters)
+    components(schemas(error::ErrorBody, error::ErrorDetail))
 )]
-pub struct ApiDoc;
+struct Frame;
+
+impl OpenApi for ApiDoc {
+    fn openapi() -> utoipa::openapi::OpenApi {
+        let mut document = Frame::openapi();
+        for fragment in [
+            accounts::ApiDoc::openapi(),
+            catalogue::ApiDoc::openapi(),
+            dossiers::ApiDoc::openapi(),
+            audit::ApiDoc::openapi(),
+            documents::ApiDoc::openapi(),
+            statistics::ApiDoc::openapi(),
+        ] {
+            document.merge(fragment);
+        }
+        SecuritySchemes.modify(&mut document);
+        HeaderParameters.modify(&mut document);
+        document
+    }
+}
 
 /// The two ways to authenticate: an API token, or the session cookie set by `POST /api/v1/session`
 /// (with `X-CSRF-Token` on state-changing requests).
 struct SecuritySchemes;
 
-impl utoipa::Modify for SecuritySchemes {
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -198,7 +107,7 @@ impl utoipa::Modify for SecuritySchemes {
 /// for, say, `X-Channel`. Drop the `null`; `required: false` already says the header may be left out.
 struct HeaderParameters;
 
-impl utoipa::Modify for HeaderParameters {
+impl Modify for HeaderParameters {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
         use utoipa::openapi::path::ParameterIn;
@@ -237,41 +146,34 @@ async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
     if uri.path().starts_with("/api/") {
         return api_fallback().await.into_response();
     }
-    let lang = pages::Lang::of_path(uri.path());
-    pages::PageError::not_found(lang, lang.texts().get("error.not_found")).into_response()
+    let lang = ui::Lang::of_path(uri.path());
+    ui::PageError::not_found(lang, lang.texts().get("error.not_found")).into_response()
 }
 
 async fn api_fallback() -> error::AppError {
     error::AppError::not_found("không có đường dẫn này / no such route".to_owned())
 }
 
-/// The application's router.
+/// The application's router: every context's routes, the shared ones, and around them the
+/// body limit, the request id (tower-http: a UUID for each request without an `x-request-id`,
+/// echoed in the answer and named by errors) and `Connection: close` after an unread body.
 pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static(error::REQUEST_ID_HEADER);
     Router::new()
         .route("/api/v1/openapi.json", get(openapi_handler))
-        .route("/api/v1/session", get(session::current).post(session::login).delete(session::logout))
-        .route("/api/v1/units", get(api::list_units))
-        .route("/api/v1/procedures", get(api::list_procedures))
-        .route("/api/v1/procedures/{code}", get(api::get_procedure))
-        .route("/api/v1/dossiers", post(api::intake))
-        .route("/api/v1/dossiers/{code}", get(api::get_dossier))
-        .route("/api/v1/dossiers/{code}/transitions", post(api::transition))
-        .route("/api/v1/public/dossiers/{code}", get(api::public_dossier))
-        .route("/api/v1/public/dossiers/{code}/views", get(api::public_views))
-        .route("/api/v1/public/dossiers/{code}/documents", get(documents::public_list))
-        .route("/api/v1/public/dossiers/{code}/documents/{seq}", get(documents::public_download))
-        .route("/api/v1/dossiers/{code}/documents", get(documents::staff_list))
-        .route("/api/v1/dossiers/{code}/documents/{seq}", get(documents::staff_download))
-        .route(
-            "/api/v1/public/verify",
-            post(documents::verify).layer(axum::extract::DefaultBodyLimit::max(documents::VERIFY_LIMIT)),
-        )
-        .route("/api/v1/stats", get(api::stats))
-        .route("/api/v1/stats/steps", get(api::step_stats))
-        .merge(pages::router())
+        .merge(accounts::router())
+        .merge(catalogue::router())
+        .merge(dossiers::router())
+        .merge(audit::router())
+        .merge(documents::router())
+        .merge(statistics::router())
+        .merge(ui::router())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(axum::middleware::from_fn(close_after_unread_body))
+        .layer(axum::middleware::from_fn(error::with_request_id))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
 

@@ -1,6 +1,8 @@
 //! Log-in, the current account, log-out: `/api/v1/session`. A log-in answers with a session
 //! cookie (HttpOnly, SameSite=Strict, Secure when the server is behind TLS) and the CSRF token the
 //! browser sends back as `X-CSRF-Token`.
+//!
+//! The operations keep the tag `session` the published document has always given them.
 
 use std::net::SocketAddr;
 
@@ -9,25 +11,32 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse};
 
-use crate::AppState;
-use crate::dto::{GrantDto, LoginRequest, SessionDto};
+use super::dto::{GrantDto, LoginRequest, SessionDto};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::{Authenticated, Credential, NfcJson, SESSION_COOKIE};
+use crate::state::AppState;
 
 fn grants(actor: &app::access::Actor) -> Vec<GrantDto> {
     actor.grants.iter().map(|grant| GrantDto { role: grant.role.as_str().to_owned(), unit_id: grant.unit_id }).collect()
 }
 
-/// The `Set-Cookie` value of a session (empty value and age 0 to clear it); the API and the staff
-/// console's forms set the same cookie.
-pub(crate) fn cookie(state: &AppState, value: &str, max_age: i64) -> String {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+/// The `Set-Cookie` value of a session (empty value and age 0 to clear it), built by the `cookie`
+/// crate: `HttpOnly`, `SameSite=Strict`, `Path=/`, `Max-Age`, and `Secure` behind TLS. The API and
+/// the staff console's forms set the same cookie.
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    cookie::Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .secure(state.secure_cookies)
+        .build()
+        .to_string()
 }
 
 /// Logs in with a login name and password. Five failures in a row start a backoff (30 s doubling
 /// to an hour); log-in attempts are also limited per client address.
-#[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest, responses(
+#[utoipa::path(post, tag = "session", path = "/api/v1/session", request_body = LoginRequest, responses(
     (status = 200, description = "Logged in; the session cookie is set", body = SessionDto),
     (status = 400, description = "Bad input", body = ErrorBody),
     (status = 401, description = "Wrong login or password, or a disabled account", body = ErrorBody),
@@ -55,11 +64,11 @@ pub async fn login(
         grants: grants(&session.actor),
         csrf_token: Some(session.csrf_token.clone()),
     };
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie(&state, &session.token, max_age))]), Json(body)))
+    Ok((AppendHeaders([(header::SET_COOKIE, session_cookie(&state, &session.token, max_age))]), Json(body)))
 }
 
 /// The current account (and, for a session, its CSRF token).
-#[utoipa::path(get, path = "/api/v1/session", security(("token" = []), ("session" = [])), responses(
+#[utoipa::path(get, tag = "session", path = "/api/v1/session", security(("token" = []), ("session" = [])), responses(
     (status = 200, description = "Who is logged in", body = SessionDto),
     (status = 401, description = "Not logged in", body = ErrorBody)))]
 pub async fn current(who: Authenticated) -> Json<SessionDto> {
@@ -71,7 +80,7 @@ pub async fn current(who: Authenticated) -> Json<SessionDto> {
 }
 
 /// Logs out: ends the session and clears the cookie.
-#[utoipa::path(delete, path = "/api/v1/session", security(("session" = [])), responses(
+#[utoipa::path(delete, tag = "session", path = "/api/v1/session", security(("session" = [])), responses(
     (status = 204, description = "Logged out"),
     (status = 400, description = "An API token has no session to end", body = ErrorBody),
     (status = 401, description = "Not logged in", body = ErrorBody),
@@ -84,5 +93,5 @@ pub async fn logout(State(state): State<AppState>, who: Authenticated) -> Result
         ));
     };
     state.service.logout(token, &who.actor, state.clock.now()).await?;
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie(&state, "", 0))])))
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, session_cookie(&state, "", 0))])))
 }

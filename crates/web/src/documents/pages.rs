@@ -1,7 +1,8 @@
-//! `/xac-thuc`: anyone checks whether a document is genuine, by uploading the PDF (its signatures
+//! Documents on the portal and the console. `/xac-thuc`: anyone checks whether a document is genuine, by uploading the PDF (its signatures
 //! are verified and its hash looked up among the documents this system issued) or by entering a
 //! dossier code with the receipt's secret (the documents issued for it, each verified as stored,
-//! with download links). Nothing uploaded is kept.
+//! with download links). Nothing uploaded is kept. `/can-bo/ho-so/{code}/tep|van-ban/{seq}`: a
+//! dossier's submitted files and issued documents, for an officer allowed to read it.
 
 use std::net::SocketAddr;
 
@@ -12,11 +13,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use signing::SignatureStatus;
 
-use super::public::local_time;
-use super::{Chrome, Lang, PageError, Texts, here, render};
-use crate::AppState;
-use crate::documents::{VERIFY_LIMIT, check_pdf, form_title, genuine};
+use super::files::{check_pdf, file_response, form_title, genuine};
 use crate::extract::NfcQuery;
+use crate::state::AppState;
+use crate::ui::{Chrome, Lang, Officer, PageError, Texts, here, local_time, query_value, render, store_error};
 
 /// A document issued by this system, as a line of the page.
 pub struct IssuedLine {
@@ -70,7 +70,7 @@ pub struct UploadResult {
 
 /// The page.
 #[derive(Template)]
-#[template(path = "verify.html")]
+#[template(path = "documents/verify.html")]
 pub struct VerifyPage {
     chrome: Chrome,
     code: String,
@@ -201,7 +201,7 @@ pub async fn show(
                 "/api/v1/public/dossiers/{}/documents/{}?secret={}",
                 record.code,
                 record.seq,
-                crate::pages::staff::urlencoding(&page.secret)
+                query_value(&page.secret)
             )),
             code: record.code,
             issued_at: local_time(record.issued_at),
@@ -278,5 +278,52 @@ pub async fn upload(
     Ok(render(&page))
 }
 
-/// The upload's size limit for the page's router.
-pub const LIMIT: usize = VERIFY_LIMIT;
+/// dossier (the read is recorded), as a download.
+pub async fn file(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    axum::extract::Path((code, seq)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .service
+        .dossier_for_staff(&code, &officer.actor, state.clock.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let (record, content) = state
+        .service
+        .store()
+        .document_content(&code, seq)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang, lang.texts().get("error.not_found")))?;
+    let extension = match record.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        _ => "png",
+    };
+    let name = format!("{code}-{seq}.{extension}");
+    Ok(file_response(&record.content_type, "attachment", &name, content))
+}
+
+/// `/can-bo/ho-so/{code}/van-ban/{seq}`: a document issued for the dossier (the signed PDF).
+pub async fn issued_file(
+    lang: Lang,
+    State(state): State<AppState>,
+    officer: Officer,
+    axum::extract::Path((code, seq)): axum::extract::Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .service
+        .dossier_for_staff(&code, &officer.actor, state.clock.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let (record, content) = state
+        .service
+        .store()
+        .issued_content(&code, seq)
+        .await
+        .map_err(|e| store_error(lang, e))?
+        .ok_or_else(|| PageError::not_found(lang, lang.texts().get("error.not_found")))?;
+    Ok(file_response("application/pdf", "inline", &record.name, content))
+}

@@ -1,148 +1,29 @@
-//! Server-rendered HTML: the public portal (Vietnamese at `/`, English under `/en`). Templates
-//! (askama, checked at compile time) are in `templates/`, texts in `messages/`, the stylesheet in
-//! `static/`. No JavaScript is needed to use the portal.
+//! What every server-rendered page shares (Vietnamese at `/`, English under `/en`): the frame
+//! ([`Chrome`]), the language and its texts, rendering, the error page, the logged-in officer,
+//! and how times and durations are written. The pages themselves live in their contexts.
+//! Templates (askama, checked at compile time) are in `templates/` (the shared layout at the top,
+//! each context's pages in its folder), texts in `messages/`, the stylesheet in `static/`. No
+//! JavaScript is needed to use the portal.
 
 pub mod i18n;
-pub mod public;
-pub mod staff;
-pub mod verify;
+pub mod officer;
+pub mod page;
 
-use askama::Template;
 use axum::Router;
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::AppState;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::state::AppState;
 pub use i18n::{Lang, Texts};
+pub use officer::{Officer, store_error};
+pub use page::{Chrome, PageError, here, render};
 
-/// One entry of the main navigation.
-pub struct NavItem {
-    /// Link.
-    pub href: String,
-    /// Text.
-    pub label: &'static str,
-    /// Whether it is the current section.
-    pub current: bool,
-}
-
-/// What every page's frame needs: language, texts, navigation, the other language's address.
-pub struct Chrome {
-    /// Texts of the page's language.
-    pub t: &'static Texts,
-    /// `vi` or `en`.
-    pub lang: &'static str,
-    /// `""` or `/en`.
-    pub prefix: &'static str,
-    /// The same page in the other language.
-    pub other_href: String,
-    /// The other language's code.
-    pub other_lang: &'static str,
-    /// Main navigation.
-    pub nav: Vec<NavItem>,
-}
-
-/// The sections of the portal: (path after the language prefix, text key).
-const SECTIONS: [(&str, &str); 7] = [
-    ("/", "nav.home"),
-    ("/thu-tuc", "nav.catalogue"),
-    ("/tra-cuu", "nav.lookup"),
-    ("/xac-thuc", "nav.verify"),
-    ("/thong-ke", "nav.stats"),
-    ("/du-lieu-mo", "nav.open_data"),
-    ("/can-bo", "nav.staff"),
-];
-
-impl Chrome {
-    /// The frame of a page in `section` (a path of [`SECTIONS`]); `here` is the page's path and
-    /// query without the language prefix, for the language switch.
-    pub fn new(lang: Lang, section: &str, here: &str) -> Chrome {
-        let t = lang.texts();
-        let other = if lang == Lang::Vi { Lang::En } else { Lang::Vi };
-        let other_href = match (other, here) {
-            (Lang::En, "/") => "/en".to_owned(),
-            (Lang::En, path) => format!("/en{path}"),
-            (Lang::Vi, path) => path.to_owned(),
-        };
-        let nav = SECTIONS
-            .iter()
-            .map(|(path, key)| NavItem {
-                href: if *path == "/" { format!("{}/", lang.prefix()) } else { format!("{}{path}", lang.prefix()) },
-                label: t.get(key),
-                current: *path == section,
-            })
-            .collect();
-        Chrome { t, lang: lang.code(), prefix: lang.prefix(), other_href, other_lang: other.code(), nav }
-    }
-}
-
-/// The path and query of a request without the language prefix.
-pub fn here(uri: &axum::http::Uri) -> String {
-    let path = uri.path();
-    let path = path.strip_prefix("/en").filter(|rest| rest.is_empty() || rest.starts_with('/')).unwrap_or(path);
-    let path = if path.is_empty() { "/" } else { path };
-    match uri.query() {
-        Some(query) => format!("{path}?{query}"),
-        None => path.to_owned(),
-    }
-}
-
-/// Renders a template as an HTML page (a template error is logged and becomes the error page).
-pub fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => {
-            tracing::error!(error = %error, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>".to_owned())).into_response()
-        }
-    }
-}
-
-/// The error page.
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    /// Frame.
-    pub chrome: Chrome,
-    /// What to say.
-    pub message: String,
-}
-
-/// An error leaving a page handler: an HTML page with the status, in the page's language.
-pub struct PageError {
-    status: StatusCode,
-    lang: Lang,
-    message: String,
-}
-
-impl PageError {
-    /// Not found, with the page's own message.
-    pub fn not_found(lang: Lang, message: &str) -> PageError {
-        PageError { status: StatusCode::NOT_FOUND, lang, message: message.to_owned() }
-    }
-
-    /// Refused (roles, CSRF).
-    pub fn forbidden(lang: Lang, message: &str) -> PageError {
-        PageError { status: StatusCode::FORBIDDEN, lang, message: message.to_owned() }
-    }
-
-    /// A failure of ours (logged; the visitor gets a general message).
-    pub fn internal(lang: Lang, error: &dyn std::fmt::Display) -> PageError {
-        tracing::error!(error = %error, "page failed");
-        PageError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            lang,
-            message: lang.texts().get("error.internal").to_owned(),
-        }
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let page = ErrorPage { chrome: Chrome::new(self.lang, "", "/"), message: self.message };
-        (self.status, render(&page)).into_response()
-    }
-}
+/// The path prefixes of the languages: every page is routed under both.
+pub const PREFIXES: [&str; 2] = ["", "/en"];
 
 async fn stylesheet() -> impl IntoResponse {
     (
@@ -151,41 +32,39 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// The portal's routes, in Vietnamese and under `/en`.
+/// The shared routes of the pages (the stylesheet).
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new().route("/static/app.css", get(stylesheet));
-    for prefix in ["", "/en"] {
-        let home = if prefix.is_empty() { "/".to_owned() } else { prefix.to_owned() };
-        router = router
-            .route(&home, get(public::home))
-            .route(&format!("{prefix}/thu-tuc"), get(public::catalogue))
-            .route(&format!("{prefix}/thu-tuc/{{code}}"), get(public::procedure))
-            .route(
-                &format!("{prefix}/thu-tuc/{{code}}/nop"),
-                get(public::submit_form)
-                    .post(public::submit)
-                    .layer(axum::extract::DefaultBodyLimit::max(public::MAX_SUBMISSION)),
-            )
-            .route(&format!("{prefix}/tra-cuu"), get(public::lookup))
-            .route(
-                &format!("{prefix}/xac-thuc"),
-                get(verify::show).post(verify::upload).layer(axum::extract::DefaultBodyLimit::max(verify::LIMIT)),
-            )
-            .route(&format!("{prefix}/thong-ke"), get(public::statistics))
-            .route(&format!("{prefix}/du-lieu-mo"), get(public::open_data))
-            .route(&format!("{prefix}/can-bo"), get(staff::queue))
-            .route(&format!("{prefix}/can-bo/dang-nhap"), get(staff::login_form).post(staff::login))
-            .route(&format!("{prefix}/can-bo/dang-xuat"), axum::routing::post(staff::logout))
-            .route(&format!("{prefix}/can-bo/ho-so/{{code}}"), get(staff::dossier).post(staff::act))
-            .route(&format!("{prefix}/can-bo/ho-so/{{code}}/tep/{{seq}}"), get(staff::file))
-            .route(&format!("{prefix}/can-bo/ho-so/{{code}}/van-ban/{{seq}}"), get(staff::issued_file))
-            .route(&format!("{prefix}/can-bo/lanh-dao"), get(staff::leader))
-            .route(&format!("{prefix}/can-bo/tiep-nhan"), get(staff::intake_form).post(staff::intake))
-            .route(&format!("{prefix}/can-bo/bien-nhan/{{code}}"), get(staff::receipt));
+    Router::new().route("/static/app.css", get(stylesheet))
+}
+
+/// Local time as people read it: `14:05 09/03/2026`.
+pub fn local_time(instant: Timestamp) -> String {
+    instant.to_zoned(calendar::ho_chi_minh_time_zone()).strftime("%H:%M %d/%m/%Y").to_string()
+}
+
+/// Today in Ho Chi Minh City, by the state's clock.
+pub fn today(state: &AppState) -> Date {
+    domain::dossier::local_day(state.clock.now())
+}
+
+/// Office time as people say it: `2 ngày 3 giờ`, `45 phút`, negative when overdue.
+pub fn office_duration(t: &Texts, seconds: i64, day_seconds: i64) -> String {
+    let sign = if seconds < 0 { "−" } else { "" };
+    let seconds = seconds.unsigned_abs() as i64;
+    let (days, rest) = (seconds / day_seconds.max(1), seconds % day_seconds.max(1));
+    let (hours, minutes) = (rest / 3_600, rest % 3_600 / 60);
+    if days > 0 {
+        format!("{sign}{days} {} {hours} {}", t.get("staff.days"), t.get("staff.hours"))
+    } else if hours > 0 {
+        format!("{sign}{hours} {} {minutes} {}", t.get("staff.hours"), t.get("staff.minutes"))
+    } else {
+        format!("{sign}{minutes} {}", t.get("staff.minutes"))
     }
-    router
-        .route("/du-lieu-mo/thong-ke-don-vi.csv", get(public::open_units_csv))
-        .route("/du-lieu-mo/thong-ke-don-vi.json", get(public::open_units_json))
+}
+
+/// Percent-encodes a query value (`form_urlencoded`, as a form would: a space is `+`).
+pub fn query_value(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -193,18 +72,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_path_without_the_language() {
-        let uri = |text: &str| text.parse::<axum::http::Uri>().unwrap();
-        assert_eq!(here(&uri("/en/thu-tuc?q=a")), "/thu-tuc?q=a");
-        assert_eq!(here(&uri("/en")), "/");
-        assert_eq!(here(&uri("/thu-tuc/1.004873")), "/thu-tuc/1.004873");
-        assert_eq!(here(&uri("/entry")), "/entry");
+    fn office_durations() {
+        let t = Lang::Vi.texts();
+        assert_eq!(office_duration(t, 8 * 3_600 * 2 + 3 * 3_600, 8 * 3_600), "2 ngày 3 giờ");
+        assert_eq!(office_duration(t, 45 * 60, 8 * 3_600), "45 phút");
+        assert_eq!(office_duration(t, -(3_600 + 120), 8 * 3_600), "−1 giờ 2 phút");
     }
 
     #[test]
-    fn the_language_switch_keeps_the_page() {
-        assert_eq!(Chrome::new(Lang::Vi, "/thu-tuc", "/thu-tuc?q=x").other_href, "/en/thu-tuc?q=x");
-        assert_eq!(Chrome::new(Lang::En, "/thu-tuc", "/thu-tuc").other_href, "/thu-tuc");
-        assert_eq!(Chrome::new(Lang::Vi, "/", "/").other_href, "/en");
+    fn query_values_are_percent_encoded() {
+        assert_eq!(query_value("AB 12/+&=é"), "AB+12%2F%2B%26%3D%C3%A9");
     }
 }
