@@ -2,6 +2,8 @@
 
 use crate::prelude::*;
 
+store_sql::catalogue_statements!(sqlx::Postgres, pg_query);
+
 pub(crate) fn procedure_of(row: &PgRow) -> StoreResult<Procedure> {
     serde_json::from_str(column::<&str>(row, "body")?).map_err(json_error)
 }
@@ -16,42 +18,7 @@ impl app::CatalogueStore for PostgresStore {
 
     async fn import_catalog(&self, catalog: &Catalog) -> StoreResult<ImportReport> {
         let mut tx = self.begin().await?;
-        for structure in &catalog.structures {
-            pg_query(
-                "INSERT INTO structures (id, name, effective_from, effective_to, source) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, effective_from = excluded.effective_from, \
-                 effective_to = excluded.effective_to, source = excluded.source",
-            )
-            .bind(structure.id.as_str())
-            .bind(&structure.name)
-            .bind(day_number(structure.effective_from))
-            .bind(structure.effective_to.map(day_number))
-            .bind(&structure.source)
-            .execute(&mut *tx)
-            .await
-            .map_err(database)?;
-        }
-        for unit in &catalog.units {
-            pg_query(
-                "INSERT INTO units (structure, code, name, kind, local_kind, parent_code, head, source, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (structure, code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
-                 local_kind = excluded.local_kind, parent_code = excluded.parent_code, head = excluded.head, \
-                 source = excluded.source, note = excluded.note",
-            )
-            .bind(unit.structure.as_str())
-            .bind(unit.code.as_str())
-            .bind(&unit.name)
-            .bind(kind_text(unit.kind))
-            .bind(&unit.local_kind)
-            .bind(unit.parent.as_ref().map(|parent| parent.as_str()))
-            .bind(&unit.head)
-            .bind(&unit.source)
-            .bind(&unit.note)
-            .execute(&mut *tx)
-            .await
-            .map_err(database)?;
-        }
+        upsert_structures_and_units(&mut tx, catalog).await?;
         pg_query(
             "UPDATE units SET parent_id = \
              (SELECT p.id FROM units p WHERE p.structure = units.structure AND p.code = units.parent_code) \
@@ -60,45 +27,16 @@ impl app::CatalogueStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(database)?;
-        for procedure in &catalog.procedures {
-            pg_query(
-                "INSERT INTO procedures (code, version, effective_from, effective_to, body) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (code, version) DO UPDATE SET effective_from = excluded.effective_from, \
-                 effective_to = excluded.effective_to, body = excluded.body",
-            )
-            .bind(procedure.code.as_str())
-            .bind(i64::from(procedure.version))
-            .bind(day_number(procedure.effective_from))
-            .bind(procedure.effective_to.map(day_number))
-            .bind(serde_json::to_string(procedure).map_err(json_error)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(database)?;
-        }
+        upsert_procedures(&mut tx, catalog).await?;
         tx.commit().await.map_err(database)?;
         if let Ok(mut cache) = self.procedures.write() {
             cache.clear();
         }
-        Ok(ImportReport {
-            structures: catalog.structures.len(),
-            units: catalog.units.len(),
-            procedures: catalog.procedures.len(),
-        })
+        Ok(import_report(catalog))
     }
 
     async fn find_unit(&self, code: &str, on: Date) -> StoreResult<Option<UnitRecord>> {
-        let sql = format!(
-            "SELECT {UNIT_COLUMNS} FROM units u JOIN structures s ON s.id = u.structure \
-             WHERE u.code = $1 AND s.effective_from <= $2 AND (s.effective_to IS NULL OR s.effective_to >= $2) \
-             ORDER BY s.effective_from DESC LIMIT 1"
-        );
-        let row = pg_query(AssertSqlSafe(sql))
-            .bind(code)
-            .bind(day_number(on))
-            .fetch_optional(&mut *self.session().await?)
-            .await
-            .map_err(database)?;
-        row.as_ref().map(unit_record).transpose()
+        select_unit_on(&mut *self.session().await?, code, on).await
     }
 
     async fn unit_by_id(&self, id: i64) -> StoreResult<Option<UnitRecord>> {

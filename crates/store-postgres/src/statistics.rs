@@ -2,6 +2,8 @@
 
 use crate::prelude::*;
 
+store_sql::statistics_statements!(sqlx::Postgres, pg_query);
+
 /// The statistics row an increment touches, in a total order shared by every writer (so that
 /// two transactions never lock the same rows in opposite orders).
 pub(crate) type LockKey<'a> = (u8, i64, &'a str, &'a str, i32, i32, u32);

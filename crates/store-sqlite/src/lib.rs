@@ -32,31 +32,10 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// The daily counters summed over a period and grouped by `group` (`unit_id` or `field`, a
-    /// `unit_id, field`, a constant): whole months from the monthly roll-up, plus or minus the
-    /// days at the period's edges from the daily table ([`app::split_period`]), in one read
-    /// transaction so that a subtracted day and its month are the same snapshot. Rows of
-    /// subtracted parts carry negated sums: the caller adds every row.
+    /// [`statistics::select_grouped_sums`] in one read transaction (one snapshot).
     async fn grouped_sums(&self, group: &'static str, from: Date, to: Date) -> StoreResult<Vec<SqliteRow>> {
         let mut transaction = self.reader.begin().await.map_err(database)?;
-        let mut rows = Vec::new();
-        // Today only steers which days are read (the days after it hold nothing yet).
-        let today = day_number(domain::dossier::local_day(jiff::Timestamp::now()));
-        for part in app::split_period(day_number(from), day_number(to), today) {
-            let (table, column) = if part.monthly { ("stat_monthly", "month") } else { ("stat_unit_daily", "day") };
-            let sql = format!(
-                "SELECT {group}, {} FROM {table} WHERE {column} >= $1 AND {column} <= $2 GROUP BY {group}",
-                totals_columns(part.subtract)
-            );
-            rows.extend(
-                sqlx::query(AssertSqlSafe(sql))
-                    .bind(part.first)
-                    .bind(part.last)
-                    .fetch_all(&mut *transaction)
-                    .await
-                    .map_err(database)?,
-            );
-        }
+        let rows = select_grouped_sums(&mut transaction, group, from, to).await?;
         transaction.commit().await.map_err(database)?;
         Ok(rows)
     }

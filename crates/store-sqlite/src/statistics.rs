@@ -2,6 +2,8 @@
 
 use crate::prelude::*;
 
+store_sql::statistics_statements!(sqlx::Sqlite, sqlx::query);
+
 /// Adds a write's increments to the daily, due and step tables. The monthly roll-up is not
 /// written here: the writer task merges it for the whole group and writes it once before the
 /// group commits ([`AuditHeads::monthly`]).
