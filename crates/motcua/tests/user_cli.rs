@@ -110,5 +110,36 @@ fn every_user_command() {
         .output()
         .expect("runs"));
     assert!(!verified.is_empty());
+    let entries = audit_trail(&database);
+    assert!(verified.contains(&format!("{} mục / entries in 1 chuỗi / chains", entries.len())), "{verified}");
+    let by = |action: &str, target: &str| ("system:cli".to_owned(), action.to_owned(), target.to_owned());
+    assert_eq!(
+        entries,
+        [
+            by("user_add", "user:le.van.c"),
+            by("user_add", "user:tran.thi.d"),
+            by("password_reset", "user:tran.thi.d"),
+            by("grant", "user:le.van.c role:desk_officer unit:26740"),
+            by("grant", "user:le.van.c role:integrator unit:79"),
+            by("revoke_grant", "user:le.van.c role:integrator unit:79"),
+            by("user_disable", "user:le.van.c"),
+            by("user_enable", "user:le.van.c"),
+            by("token_create", &format!("user:le.van.c token:{id} name:cong-dvc")),
+            by("token_revoke", &format!("token:{id}")),
+        ],
+        "one entry per change, none for a refusal or a grant already held"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The audit trail as stored: (actor, action, target) of every entry, in chain order.
+fn audit_trail(database: &str) -> Vec<(String, String, String)> {
+    use app::AuditStore;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let records = runtime.block_on(async {
+        let store = store_sqlite::SqliteStore::connect(database).await.expect("open the database");
+        store.audit_page(None, 1_000).await.expect("audit trail")
+    });
+    assert!(records.iter().all(|record| record.chain == app::accounts::auth::ACCOUNTS_CHAIN), "{records:?}");
+    records.into_iter().map(|record| (record.write.actor, record.write.action, record.write.target)).collect()
 }
