@@ -278,6 +278,7 @@ pub async fn upload(
     Ok(render(&page))
 }
 
+/// `/can-bo/ho-so/{code}/tep/{seq}`: a submitted file, for an officer allowed to read the
 /// dossier (the read is recorded), as a download.
 pub async fn file(
     lang: Lang,

@@ -72,8 +72,7 @@ impl QueueParams {
     }
 }
 
-/// Percent-encodes a query value.
-
+/// An option of a filter's select.
 pub struct Choice {
     value: String,
     label: String,
@@ -579,8 +578,6 @@ pub async fn dossier(
 ) -> Result<Response, PageError> {
     Ok(render(&dossier_page(lang, &state, &officer, &uri, &code, None).await?))
 }
-
-/// `/can-bo/ho-so/{code}/tep/{seq}`: a submitted file, for an officer allowed to read the
 
 /// An action form.
 #[derive(Debug, Deserialize)]
