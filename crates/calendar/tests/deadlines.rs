@@ -168,8 +168,9 @@ fn appointment_life() {
     assert!(outcome.breach);
     // A new appointment must be later.
     let mut earlier = Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), working(5)).expect("in range");
-    assert!(
-        earlier.reschedule(engine, instant("2026-03-03T10:00:00+07:00"), instant("2026-03-05T17:00:00+07:00")).is_err()
+    refused(
+        earlier.reschedule(engine, instant("2026-03-03T10:00:00+07:00"), instant("2026-03-05T17:00:00+07:00")),
+        "CALENDAR_RESCHEDULE_REFUSED",
     );
 
     // A construction permit's extension of 10 days, counted in days from the old due day.
@@ -184,7 +185,7 @@ fn appointment_life() {
         Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), working(5)).expect("in range");
     working_extension.extend(engine, working(2)).expect("in range");
     assert_eq!(show(working_extension.legal_due()), "2026-03-11T09:00:00+07:00");
-    assert!(working_extension.extend(engine, TimeLimit::SameDay).is_err());
+    refused(working_extension.extend(engine, TimeLimit::SameDay), "CALENDAR_INVALID_TIME_LIMIT");
 
     // A restart after a supplement keeps a used reschedule used (at most once per dossier).
     let mut restarted = Appointment::new(engine, instant("2026-03-02T09:00:00+07:00"), working(5)).expect("in range");
@@ -193,19 +194,27 @@ fn appointment_life() {
         .expect("first reschedule");
     restarted.restart_after_supplement(engine, instant("2026-03-05T14:00:00+07:00")).expect("in range");
     assert!(restarted.is_rescheduled());
-    assert!(
-        restarted
-            .reschedule(engine, instant("2026-03-06T09:00:00+07:00"), instant("2026-03-20T17:00:00+07:00"))
-            .is_err()
+    refused(
+        restarted.reschedule(engine, instant("2026-03-06T09:00:00+07:00"), instant("2026-03-20T17:00:00+07:00")),
+        "CALENDAR_RESCHEDULE_REFUSED",
     );
+}
+
+/// The result is the error with this stable code.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(result: Result<T, calendar::CalendarError>, code: &str) {
+    match result {
+        Err(error) => assert_eq!(error.code(), code, "{error}"),
+        Ok(value) => panic!("expected {code}, got {value:?}"),
+    }
 }
 
 #[test]
 fn invalid_inputs() {
-    assert!(WorkingDays::new(0).is_err());
-    assert!(WorkingDays::new(-3).is_err());
-    assert!(WorkingDays::new(1001).is_err());
-    assert!(TimeLimit::calendar_days(0).is_err());
+    refused(WorkingDays::new(0), "CALENDAR_INVALID_TIME_LIMIT");
+    refused(WorkingDays::new(-3), "CALENDAR_INVALID_TIME_LIMIT");
+    refused(WorkingDays::new(1001), "CALENDAR_INVALID_TIME_LIMIT");
+    refused(TimeLimit::calendar_days(0), "CALENDAR_INVALID_TIME_LIMIT");
     let engine = engine();
     assert_eq!(
         engine.due(instant("1999-12-31T10:00:00+07:00"), working(1)).expect_err("range").code(),
@@ -215,13 +224,19 @@ fn invalid_inputs() {
         engine.due(instant("2100-12-31T10:00:00+07:00"), working(5)).expect_err("range").code(),
         "CALENDAR_OUT_OF_RANGE"
     );
-    assert!(OfficeHours::parse_intervals("07:30-11:30,13:00").is_err());
-    assert!(OfficeHours::parse_intervals("25:00-26:00").is_err());
+    refused(OfficeHours::parse_intervals("07:30-11:30,13:00"), "CALENDAR_INVALID_OFFICE_HOURS");
+    refused(OfficeHours::parse_intervals("25:00-26:00"), "CALENDAR_INVALID_OFFICE_HOURS");
     let overlapping = OfficeHours::parse_intervals("07:30-12:00,11:00-17:00").expect("parses");
     let cutoff = jiff::civil::time(15, 0, 0, 0);
-    assert!(OfficeHours::new(&overlapping, &[jiff::civil::Weekday::Monday], cutoff, "Asia/Ho_Chi_Minh").is_err());
+    refused(
+        OfficeHours::new(&overlapping, &[jiff::civil::Weekday::Monday], cutoff, "Asia/Ho_Chi_Minh"),
+        "CALENDAR_INVALID_OFFICE_HOURS",
+    );
     let fine = OfficeHours::parse_intervals("07:00-11:00,13:30-17:30").expect("parses");
-    assert!(OfficeHours::new(&fine, &[jiff::civil::Weekday::Monday], cutoff, "Mars/Olympus").is_err());
+    refused(
+        OfficeHours::new(&fine, &[jiff::civil::Weekday::Monday], cutoff, "Mars/Olympus"),
+        "CALENDAR_INVALID_OFFICE_HOURS",
+    );
 }
 
 #[test]

@@ -140,12 +140,24 @@ fn leap_months() {
 
 #[test]
 fn impossible_dates_are_refused() {
-    assert!(lunar::to_solar(lunar(2026, 3, 10, true)).is_err(), "2026 has no leap month");
-    assert!(lunar::to_solar(lunar(2025, 12, 30, false)).is_err(), "month 12 of 2025 has 29 days");
-    assert!(lunar::to_solar(lunar(2026, 13, 1, false)).is_err());
-    assert!(lunar::to_solar(lunar(2026, 1, 0, false)).is_err());
-    assert!(lunar::to_lunar(Date::constant(1899, 12, 31)).is_err());
-    assert!(lunar::to_lunar(Date::constant(2101, 1, 1)).is_err());
+    let refused = |result: Result<_, calendar::CalendarError>, code: &str, why: &str| match result {
+        Err(error) => assert_eq!(error.code(), code, "{why}: {error}"),
+        Ok(value) => panic!("{why}: expected {code}, got {value:?}"),
+    };
+    refused(
+        lunar::to_solar(lunar(2026, 3, 10, true)).map(|_| ()),
+        "CALENDAR_NO_SUCH_LUNAR_DATE",
+        "2026 has no leap month",
+    );
+    refused(
+        lunar::to_solar(lunar(2025, 12, 30, false)).map(|_| ()),
+        "CALENDAR_NO_SUCH_LUNAR_DATE",
+        "month 12 of 2025 has 29 days",
+    );
+    refused(lunar::to_solar(lunar(2026, 13, 1, false)).map(|_| ()), "CALENDAR_NO_SUCH_LUNAR_DATE", "month 13");
+    refused(lunar::to_solar(lunar(2026, 1, 0, false)).map(|_| ()), "CALENDAR_NO_SUCH_LUNAR_DATE", "day 0");
+    refused(lunar::to_lunar(Date::constant(1899, 12, 31)).map(|_| ()), "CALENDAR_OUT_OF_RANGE", "before 1900");
+    refused(lunar::to_lunar(Date::constant(2101, 1, 1)).map(|_| ()), "CALENDAR_OUT_OF_RANGE", "after 2100");
     let error = lunar::to_solar(lunar(2026, 3, 10, true)).expect_err("no leap month");
     assert_eq!(error.code(), "CALENDAR_NO_SUCH_LUNAR_DATE");
 }
