@@ -5,9 +5,7 @@ use crate::prelude::*;
 #[async_trait]
 impl app::AuditStore for SqliteStore {
     async fn audit_append(&self, entry: AuditWrite) -> StoreResult<()> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job::Audit(entry, reply)).await.map_err(|_| writer_gone())?;
-        answer.await.map_err(|_| writer_gone())?
+        self.write(move |tx| Box::pin(async move { tx.append_audit(&entry).await })).await
     }
 
     async fn audit_for_target(&self, chain: i64, target: &str) -> StoreResult<Vec<AuditRecord>> {

@@ -26,16 +26,11 @@ pub(crate) async fn insert_event(
 #[async_trait]
 impl app::DossierStore for SqliteStore {
     async fn create_dossier(&self, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job::Create(Box::new(write), reply)).await.map_err(|_| writer_gone())?;
-        answer.await.map_err(|_| writer_gone())?
+        self.write(move |tx| Box::pin(run_create(tx, write))).await
     }
 
     async fn apply(&self, write: ApplyWrite) -> StoreResult<StoredDossier> {
-        let (reply, answer) = oneshot::channel();
-        let job = Job::Apply(write, reply);
-        self.jobs.send(job).await.map_err(|_| writer_gone())?;
-        answer.await.map_err(|_| writer_gone())?
+        self.write(move |tx| Box::pin(run_apply(tx, write))).await
     }
 
     async fn queue(&self, query: &QueueQuery) -> StoreResult<Vec<StoredDossier>> {
@@ -195,11 +190,7 @@ pub(crate) async fn update_dossier(
     Ok(())
 }
 
-pub(crate) async fn run_create(
-    tx: &mut SqliteConnection,
-    write: NewDossierWrite,
-    heads: &mut AuditHeads<'_>,
-) -> StoreResult<(StoredDossier, bool)> {
+pub(crate) async fn run_create(w: &mut WriteTx<'_>, write: NewDossierWrite) -> StoreResult<(StoredDossier, bool)> {
     if let Some(key) = write.idempotency_key.as_deref() {
         let existing = sqlx::query(
             "SELECT d.unit_id, d.current_unit_id, d.state FROM intake_keys k JOIN dossiers d ON d.unit_id = k.unit_id AND d.code = k.code \
@@ -207,7 +198,7 @@ pub(crate) async fn run_create(
         )
         .bind(write.unit_id)
         .bind(key)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *w.connection)
         .await
         .map_err(database)?;
         if let Some(row) = existing {
@@ -220,7 +211,7 @@ pub(crate) async fn run_create(
     )
     .bind(write.unit_id)
     .bind(day_number(write.day))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.connection)
     .await
     .map_err(database)?
     .try_get("last")
@@ -230,11 +221,11 @@ pub(crate) async fn run_create(
         u32::try_from(sequence).map_err(|_| StoreError::Database(format!("code sequence out of range: {sequence}")))?;
     let code = domain::code::dossier_code(&unit_code, write.day, sequence);
     let (state, event) = (write.build)(&code)?;
-    insert_dossier(tx, write.unit_id, &state).await?;
-    insert_event(tx, write.unit_id, &code, &event).await?;
+    insert_dossier(w.connection, write.unit_id, &state).await?;
+    insert_event(w.connection, write.unit_id, &code, &event).await?;
     let changes = increments(write.unit_id, None, &state, &event);
-    apply_increments(tx, &changes).await?;
-    heads.unit_daily = app::service::unit_daily_increments(&changes);
+    apply_increments(w.connection, &changes).await?;
+    w.roll_up(&changes);
     let applicant = &write.applicant;
     sqlx::query("INSERT INTO applicants (unit_id, code, name, id_number, phone, email, address) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(write.unit_id)
@@ -244,32 +235,27 @@ pub(crate) async fn run_create(
         .bind(&applicant.phone)
         .bind(&applicant.email)
         .bind(&applicant.address)
-        .execute(&mut *tx)
+        .execute(&mut *w.connection)
         .await
         .map_err(database)?;
-    insert_documents(tx, write.unit_id, &code, &write.documents).await?;
+    insert_documents(w.connection, write.unit_id, &code, &write.documents).await?;
     if let Some(key) = write.idempotency_key.as_deref() {
         sqlx::query("INSERT INTO intake_keys (unit_id, key, code) VALUES ($1, $2, $3)")
             .bind(write.unit_id)
             .bind(key)
             .bind(&code)
-            .execute(&mut *tx)
+            .execute(&mut *w.connection)
             .await
             .map_err(database)?;
     }
-    append_audit(tx, &audit_of(write.unit_id, &code, &event, write.client.as_ref()), heads).await?;
+    w.append_audit(&audit_of(write.unit_id, &code, &event, write.client.as_ref())).await?;
     Ok((StoredDossier { unit_id: write.unit_id, current_unit_id: write.unit_id, state }, true))
 }
 
-pub(crate) async fn run_apply(
-    tx: &mut SqliteConnection,
-    procedures: &ProcedureCache,
-    job: ApplyWrite,
-    heads: &mut AuditHeads<'_>,
-) -> StoreResult<StoredDossier> {
+pub(crate) async fn run_apply(w: &mut WriteTx<'_>, job: ApplyWrite) -> StoreResult<StoredDossier> {
     let row = sqlx::query("SELECT unit_id, current_unit_id, state FROM dossiers WHERE code = $1")
         .bind(&job.code)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *w.connection)
         .await
         .map_err(database)?
         .ok_or_else(|| StoreError::NotFound(format!("hồ sơ / dossier {}", job.code)))?;
@@ -280,18 +266,19 @@ pub(crate) async fn run_apply(
         return Err(StoreError::Conflict { expected, actual: stored.state.version });
     }
     let procedure =
-        procedure_version(tx, procedures, stored.state.procedure.as_str(), stored.state.procedure_version).await?;
+        procedure_version(w.connection, w.procedures, stored.state.procedure.as_str(), stored.state.procedure_version)
+            .await?;
     let event = (job.decide)(&stored, &procedure)?;
     let after = dossier::fold(Some(&stored.state), &event)?;
     let changes = increments(stored.unit_id, Some(&stored.state), &after, &event);
-    insert_event(tx, stored.unit_id, &job.code, &event).await?;
+    insert_event(w.connection, stored.unit_id, &job.code, &event).await?;
     if let Some(issued) = &job.issued {
-        insert_issued(tx, stored.unit_id, &job.code, &event, issued).await?;
+        insert_issued(w.connection, stored.unit_id, &job.code, &event, issued).await?;
     }
     let current = job.current_unit_id.unwrap_or(stored.current_unit_id);
-    update_dossier(tx, stored.unit_id, current, &after, stored.state.version).await?;
-    apply_increments(tx, &changes).await?;
-    heads.unit_daily = app::service::unit_daily_increments(&changes);
-    append_audit(tx, &audit_of(stored.unit_id, &job.code, &event, job.client.as_ref()), heads).await?;
+    update_dossier(w.connection, stored.unit_id, current, &after, stored.state.version).await?;
+    apply_increments(w.connection, &changes).await?;
+    w.roll_up(&changes);
+    w.append_audit(&audit_of(stored.unit_id, &job.code, &event, job.client.as_ref())).await?;
     Ok(StoredDossier { unit_id: stored.unit_id, current_unit_id: current, state: after })
 }

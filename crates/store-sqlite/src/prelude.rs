@@ -13,6 +13,7 @@ pub(crate) use domain::catalog::{Catalog, Procedure};
 pub(crate) use domain::dossier::{self, DossierState, Event};
 pub(crate) use domain::stats::PeriodSums;
 pub(crate) use futures_util::FutureExt;
+pub(crate) use futures_util::future::BoxFuture;
 pub(crate) use jiff::Timestamp;
 pub(crate) use jiff::civil::Date;
 pub(crate) use sqlx::sqlite::{
@@ -35,6 +36,5 @@ pub(crate) use crate::audit::*;
 pub(crate) use crate::bulk::*;
 pub(crate) use crate::catalogue::*;
 pub(crate) use crate::documents::*;
-pub(crate) use crate::dossiers::*;
 pub(crate) use crate::statistics::*;
 pub(crate) use crate::writer::*;

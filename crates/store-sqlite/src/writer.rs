@@ -6,11 +6,113 @@ use crate::prelude::*;
 /// Immutable procedure versions by `(code, version)`.
 pub(crate) type ProcedureCache = Arc<RwLock<HashMap<(String, u32), Arc<Procedure>>>>;
 
-/// A dossier write for the writer task, with where to send its result.
-pub(crate) enum Job {
-    Create(Box<NewDossierWrite>, oneshot::Sender<StoreResult<(StoredDossier, bool)>>),
-    Apply(ApplyWrite, oneshot::Sender<StoreResult<StoredDossier>>),
-    Audit(AuditWrite, oneshot::Sender<StoreResult<()>>),
+/// A write for the writer task: any context's work, run inside the group's transaction through a
+/// [`WriteTx`], answered after the commit. Made by [`SqliteStore::write`]; the writer task knows
+/// nothing of what it writes.
+pub(crate) type Job = Box<dyn Write>;
+
+/// What the writer task sees of a job.
+pub(crate) trait Write: Send {
+    /// Runs the work (a panic becomes this job's error) and keeps its result for the commit.
+    fn run<'t, 'w>(self: Box<Self>, tx: &'t mut WriteTx<'w>) -> BoxFuture<'t, Box<dyn Pending>>;
+    /// Answers without running (the transaction or the savepoint could not start).
+    fn refuse(self: Box<Self>, error: StoreError);
+}
+
+/// A job's result waiting for the group's commit.
+pub(crate) trait Pending: Send {
+    /// Whether the work succeeded (its savepoint is released, else rolled back).
+    fn is_ok(&self) -> bool;
+    /// Answers the caller: the result, or `failed` when the commit did not happen.
+    fn send(self: Box<Self>, failed: Option<&str>);
+}
+
+/// What a write may do inside the writer task's transaction, whatever its context: its own
+/// statements on the connection, an audit entry on its unit's chain ([`WriteTx::append_audit`])
+/// and statistics increments, rolled up with the group's ([`WriteTx::roll_up`]).
+pub(crate) struct WriteTx<'a> {
+    /// The writer connection, inside this job's savepoint.
+    pub(crate) connection: &'a mut SqliteConnection,
+    /// The heads of the audit chains and this job's roll-ups.
+    pub(crate) heads: AuditHeads<'a>,
+    /// Immutable procedure versions.
+    pub(crate) procedures: &'a ProcedureCache,
+}
+
+impl WriteTx<'_> {
+    /// Appends an audit entry to its chain, in this write's transaction.
+    pub(crate) async fn append_audit(&mut self, entry: &AuditWrite) -> StoreResult<()> {
+        append_audit(self.connection, entry, &mut self.heads).await
+    }
+
+    /// Adds statistics increments to the group's roll-ups (written once per group, and only if
+    /// this write is released).
+    pub(crate) fn roll_up(&mut self, increments: &[Increment]) {
+        for (key, counters) in app::service::unit_daily_increments(increments) {
+            add_counters(self.heads.unit_daily.entry(key).or_insert([0; 9]), &counters);
+        }
+    }
+}
+
+/// A job with its result's type.
+struct Typed<T, F> {
+    work: F,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+/// A result with where it goes.
+struct Answer<T> {
+    reply: oneshot::Sender<StoreResult<T>>,
+    result: StoreResult<T>,
+}
+
+impl<T, F> Write for Typed<T, F>
+where
+    T: Send + 'static,
+    F: for<'t, 'w> FnOnce(&'t mut WriteTx<'w>) -> BoxFuture<'t, StoreResult<T>> + Send + 'static,
+{
+    fn run<'t, 'w>(self: Box<Self>, tx: &'t mut WriteTx<'w>) -> BoxFuture<'t, Box<dyn Pending>> {
+        let Typed { work, reply } = *self;
+        Box::pin(async move {
+            let result = guarded(work(tx)).await;
+            Box::new(Answer { reply, result }) as Box<dyn Pending>
+        })
+    }
+
+    fn refuse(self: Box<Self>, error: StoreError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+impl<T: Send> Pending for Answer<T> {
+    fn is_ok(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    fn send(self: Box<Self>, failed: Option<&str>) {
+        let result = match failed {
+            Some(message) => Err(StoreError::Database(format!("the write was not committed: {message}"))),
+            None => self.result,
+        };
+        // A caller that stopped waiting (a dropped request) does not need the answer; the write
+        // itself is committed either way.
+        let _ = self.reply.send(result);
+    }
+}
+
+impl SqliteStore {
+    /// Runs `work` on the writer task, inside a savepoint of the group's `BEGIN IMMEDIATE`
+    /// transaction, and returns its result once the group is committed (or the error that kept
+    /// it from being).
+    pub(crate) async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'t, 'w> FnOnce(&'t mut WriteTx<'w>) -> BoxFuture<'t, StoreResult<T>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Box::new(Typed { work, reply })).await.map_err(|_| writer_gone())?;
+        answer.await.map_err(|_| writer_gone())?
+    }
 }
 
 /// Most writes committed together.
@@ -44,36 +146,29 @@ pub(crate) async fn writer_task(
         if let Err(error) = sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await {
             let message = error.to_string();
             for job in jobs {
-                answer_error(job, &message);
+                job.refuse(StoreError::Database(format!("could not start the write: {message}")));
             }
             continue;
         }
         let mut staged: HashMap<i64, (i64, String)> = HashMap::new();
         let mut unit_daily: BTreeMap<UnitDayKey, [i64; 9]> = BTreeMap::new();
         let mut answers = Vec::with_capacity(jobs.len());
+        let mut all_ok = true;
         for job in jobs {
-            let mut heads =
+            if let Err(error) = sqlx::query("SAVEPOINT job").execute(&mut connection).await {
+                job.refuse(database(error));
+                all_ok = false;
+                continue;
+            }
+            let heads =
                 AuditHeads { committed: &committed, staged: &staged, pending: None, unit_daily: BTreeMap::new() };
-            let savepoint = sqlx::query("SAVEPOINT job").execute(&mut connection).await.map_err(database);
-            let answer = match (savepoint, job) {
-                (Err(error), Job::Create(_, reply)) => Answer::Create(reply, Err(error)),
-                (Err(error), Job::Apply(_, reply)) => Answer::Apply(reply, Err(error)),
-                (Err(error), Job::Audit(_, reply)) => Answer::Audit(reply, Err(error)),
-                (Ok(_), Job::Audit(entry, reply)) => {
-                    Answer::Audit(reply, guarded(append_audit(&mut connection, &entry, &mut heads)).await)
-                }
-                (Ok(_), Job::Create(write, reply)) => {
-                    Answer::Create(reply, guarded(run_create(&mut connection, *write, &mut heads)).await)
-                }
-                (Ok(_), Job::Apply(job, reply)) => {
-                    Answer::Apply(reply, guarded(run_apply(&mut connection, &procedures, job, &mut heads)).await)
-                }
-            };
-            let pending = heads.pending.take();
-            let job_unit_daily = std::mem::take(&mut heads.unit_daily);
+            let mut tx = WriteTx { connection: &mut connection, heads, procedures: &procedures };
+            let answer = job.run(&mut tx).await;
+            let WriteTx { heads: AuditHeads { pending, unit_daily: job_unit_daily, .. }, .. } = tx;
             let finish = if answer.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if let Err(error) = sqlx::raw_sql(finish).execute(&mut connection).await {
-                answers.push(answer.into_error(&error.to_string()));
+                answer.send(Some(&error.to_string()));
+                all_ok = false;
                 continue;
             }
             if answer.is_ok() {
@@ -83,6 +178,8 @@ pub(crate) async fn writer_task(
                 for (key, counters) in job_unit_daily {
                     add_counters(unit_daily.entry(key).or_insert([0; 9]), &counters);
                 }
+            } else {
+                all_ok = false;
             }
             answers.push(answer);
         }
@@ -94,12 +191,12 @@ pub(crate) async fn writer_task(
         };
         match commit {
             Ok(_) => {
-                if answers.iter().all(Answer::is_ok) {
+                if all_ok {
                     committed.extend(staged);
                 } else {
                     committed.clear();
                 }
-                answers.into_iter().for_each(Answer::send);
+                answers.into_iter().for_each(|answer| answer.send(None));
             }
             Err(message) => {
                 // A connection whose ROLLBACK failed may still be inside the transaction, where
@@ -110,7 +207,7 @@ pub(crate) async fn writer_task(
                     connection = reconnect(&options).await;
                 }
                 committed.clear();
-                answers.into_iter().for_each(|answer| answer.into_error(&message).send());
+                answers.into_iter().for_each(|answer| answer.send(Some(&message)));
             }
         }
     }
@@ -157,62 +254,5 @@ pub(crate) async fn guarded<T>(write: impl std::future::Future<Output = StoreRes
     match std::panic::AssertUnwindSafe(write).catch_unwind().await {
         Ok(result) => result,
         Err(_) => Err(StoreError::Database("internal error while writing; nothing was written".to_owned())),
-    }
-}
-
-/// A job's result waiting for the group's commit.
-pub(crate) enum Answer {
-    Create(oneshot::Sender<StoreResult<(StoredDossier, bool)>>, StoreResult<(StoredDossier, bool)>),
-    Apply(oneshot::Sender<StoreResult<StoredDossier>>, StoreResult<StoredDossier>),
-    Audit(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
-}
-
-impl Answer {
-    pub(crate) fn is_ok(&self) -> bool {
-        match self {
-            Answer::Create(_, result) => result.is_ok(),
-            Answer::Apply(_, result) => result.is_ok(),
-            Answer::Audit(_, result) => result.is_ok(),
-        }
-    }
-
-    pub(crate) fn into_error(self, message: &str) -> Answer {
-        let error = || StoreError::Database(format!("the write was not committed: {message}"));
-        match self {
-            Answer::Create(reply, _) => Answer::Create(reply, Err(error())),
-            Answer::Apply(reply, _) => Answer::Apply(reply, Err(error())),
-            Answer::Audit(reply, _) => Answer::Audit(reply, Err(error())),
-        }
-    }
-
-    pub(crate) fn send(self) {
-        // A caller that stopped waiting (a dropped request) does not need the answer; the write
-        // itself is committed either way.
-        match self {
-            Answer::Create(reply, result) => {
-                let _ = reply.send(result);
-            }
-            Answer::Apply(reply, result) => {
-                let _ = reply.send(result);
-            }
-            Answer::Audit(reply, result) => {
-                let _ = reply.send(result);
-            }
-        }
-    }
-}
-
-pub(crate) fn answer_error(job: Job, message: &str) {
-    let error = || StoreError::Database(format!("could not start the write: {message}"));
-    match job {
-        Job::Create(_, reply) => {
-            let _ = reply.send(Err(error()));
-        }
-        Job::Apply(_, reply) => {
-            let _ = reply.send(Err(error()));
-        }
-        Job::Audit(_, reply) => {
-            let _ = reply.send(Err(error()));
-        }
     }
 }
