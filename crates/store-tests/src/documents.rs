@@ -94,6 +94,16 @@ pub async fn issued_documents_with_their_event(store: Arc<dyn Store>) {
             matches!(refused, Err(StoreError::Issuing { .. } | StoreError::Database(_))),
             "{behaviour}: {refused:?}"
         );
+        // Which refusal: the issuer's own code, or the store's check of the hash it claims.
+        match (behaviour, &refused) {
+            ("fail", Err(StoreError::Issuing { code, message })) => {
+                assert_eq!((*code, message.as_str()), ("SIGNING_KEYS_MISSING", "no keys"));
+            }
+            ("lie", Err(StoreError::Database(message))) => {
+                assert!(message.contains("does not match its event"), "{message}");
+            }
+            other => panic!("unexpected refusal {other:?}"),
+        }
         let record = store.dossier(&code).await.unwrap().expect("dossier");
         assert_eq!(record.events.len(), 1, "{behaviour}: nothing written");
         assert!(store.issued_documents(&code).await.unwrap().is_empty(), "{behaviour}");
