@@ -29,11 +29,6 @@ pub use days::{CivilCalendar, DayKind, FIRST_YEAR, LAST_YEAR, SpecialDay, YearSo
 pub use error::CalendarError;
 pub use lunar::LunarDate;
 pub use office::{OfficeHours, ho_chi_minh_time_zone};
-pub use rules::{AnchorCalendar, HolidayRule, HolidayRules, Occurrence};
-pub use schedule::{OfficialSchedule, ScheduledDay, ScheduledKind};
+pub use rules::{AnchorCalendar, BUILTIN_HOLIDAY_RULES, HolidayRule, HolidayRules, Occurrence};
+pub use schedule::{BUILTIN_OFFICIAL_DAYS, OfficialSchedule, ScheduledDay, ScheduledKind};
 pub use working::{Completion, DayEnd, LastDayRule, Progress, TimeLimit, WorkingDays, WorkingTime};
-
-/// The statutory holiday rules shipped in `data/calendar/holiday-rules.csv`.
-pub const BUILTIN_HOLIDAY_RULES: &str = include_str!("../../../data/calendar/holiday-rules.csv");
-/// The official schedules shipped in `data/calendar/official-days.csv`.
-pub const BUILTIN_OFFICIAL_DAYS: &str = include_str!("../../../data/calendar/official-days.csv");

@@ -23,6 +23,9 @@ use crate::daynum;
 use crate::error::CalendarError;
 use crate::lunar::{self, LunarDate};
 
+/// The statutory holiday rules shipped in `data/calendar/holiday-rules.csv`.
+pub const BUILTIN_HOLIDAY_RULES: &str = include_str!("../../../data/calendar/holiday-rules.csv");
+
 /// Which calendar a rule's anchor date is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnchorCalendar {
@@ -98,7 +101,7 @@ impl HolidayRules {
     /// The rules shipped with motcua (`data/calendar/holiday-rules.csv`).
     pub fn builtin() -> HolidayRules {
         // The embedded file is tested in this crate's tests, so parsing it cannot fail at run time.
-        HolidayRules::parse(crate::BUILTIN_HOLIDAY_RULES, "built-in:holiday-rules.csv").unwrap_or_default()
+        HolidayRules::parse(BUILTIN_HOLIDAY_RULES, "built-in:holiday-rules.csv").unwrap_or_default()
     }
 
     /// Parses a rules file. `file` labels errors, which name the line.

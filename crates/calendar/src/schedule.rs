@@ -19,6 +19,9 @@ use jiff::civil::{Date, Weekday};
 use crate::csvdata;
 use crate::error::CalendarError;
 
+/// The official schedules shipped in `data/calendar/official-days.csv`.
+pub const BUILTIN_OFFICIAL_DAYS: &str = include_str!("../../../data/calendar/official-days.csv");
+
 /// How the official schedule treats a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScheduledKind {
@@ -84,7 +87,7 @@ impl OfficialSchedule {
     /// The schedules shipped with motcua (2022–2026, `data/calendar/official-days.csv`).
     pub fn builtin() -> OfficialSchedule {
         // The embedded file is tested in this crate's tests, so parsing it cannot fail at run time.
-        OfficialSchedule::parse(crate::BUILTIN_OFFICIAL_DAYS, "built-in:official-days.csv").unwrap_or_default()
+        OfficialSchedule::parse(BUILTIN_OFFICIAL_DAYS, "built-in:official-days.csv").unwrap_or_default()
     }
 
     /// Parses a schedule file. `file` labels errors, which name the line.
