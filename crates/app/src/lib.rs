@@ -19,15 +19,15 @@ pub mod catalogue;
 pub mod check;
 pub mod documents;
 pub mod dossiers;
+pub mod error;
 pub mod service;
 pub mod statistics;
+pub mod store;
+pub mod stored;
 
-use async_trait::async_trait;
-use domain::DomainError;
-use domain::catalog::CatalogError;
-use jiff::Timestamp;
-use jiff::civil::Date;
-
+pub use error::{StoreError, StoreResult};
+pub use store::Store;
+pub use stored::{date_of_day, day_number, instant_of, micros, stored_precision};
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use bulk::{BulkBatch, BulkDossier, BulkStore};
@@ -50,103 +50,3 @@ pub mod prelude {
     };
 }
 
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A domain rule refused the operation; nothing was written.
-    #[error("{0}")]
-    Domain(#[from] DomainError),
-    /// A catalogue file was refused; nothing was imported.
-    #[error("{0}")]
-    Catalog(#[from] CatalogError),
-    /// The thing asked for does not exist.
-    #[error("không tìm thấy / not found: {0}")]
-    NotFound(String),
-    /// Optimistic concurrency: the dossier changed since the client read it.
-    #[error(
-        "hồ sơ đã được cập nhật (phiên bản {actual}), vui lòng tải lại / the dossier changed (version {actual}, expected {expected}); reload it"
-    )]
-    Conflict {
-        /// The version the client expected.
-        expected: i64,
-        /// The current version.
-        actual: i64,
-    },
-    /// Who is asking is unknown, or the log-in failed (a stable code: `LOGIN_FAILED`,
-    /// `ACCOUNT_LOCKED`, `ACCOUNT_DISABLED`, ...).
-    #[error("{0}")]
-    Unauthenticated(DomainError),
-    /// The actor's roles do not allow this (on this unit).
-    #[error("không có quyền / not allowed: {0}")]
-    Forbidden(String),
-    /// The database failed.
-    #[error("lỗi cơ sở dữ liệu / database error: {0}")]
-    Database(String),
-    /// The document a transition issues could not be rendered or signed (missing or expired
-    /// keys, a template fault); nothing was written. A stable code: `SIGNING_KEYS_MISSING`,
-    /// `CERTIFICATE_EXPIRED`, `DOCUMENT_RENDER_FAILED`, ...
-    #[error("không phát hành được văn bản / the document could not be issued: {message}")]
-    Issuing {
-        /// Stable code.
-        code: &'static str,
-        /// What went wrong (no personal data).
-        message: String,
-    },
-}
-
-impl StoreError {
-    /// Stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            StoreError::Domain(error) => error.code,
-            StoreError::Catalog(_) => "CATALOG_INVALID",
-            StoreError::NotFound(_) => "NOT_FOUND",
-            StoreError::Conflict { .. } => "DOSSIER_VERSION_CONFLICT",
-            StoreError::Forbidden(_) => "ACCESS_DENIED",
-            StoreError::Unauthenticated(error) => error.code,
-            StoreError::Database(_) => "DATABASE_ERROR",
-            StoreError::Issuing { code, .. } => code,
-        }
-    }
-}
-
-/// Result alias.
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// The storage interface: the sum of every context's storage trait, so that one value serves
-/// them all. Every write is one transaction: the event is appended together with the
-/// projection and the statistics it changes, or nothing is written.
-#[async_trait]
-pub trait Store:
-    CatalogueStore + DossierStore + DocumentStore + StatisticsStore + AuditStore + AccountStore + BulkStore + Send + Sync
-{
-    /// `sqlite` or `postgres`.
-    fn backend(&self) -> &'static str;
-    /// Runs the embedded migrations.
-    async fn migrate(&self) -> StoreResult<()>;
-    /// The value of a server setting, storing `value` first if there is none (first writer wins).
-    async fn setting_or_insert(&self, name: &str, value: &str) -> StoreResult<String>;
-}
-
-/// Days since 1970-01-01 of a civil date (the stored form of days).
-pub fn day_number(date: Date) -> i32 {
-    let epoch = jiff::civil::date(1970, 1, 1);
-    date.since((jiff::Unit::Day, epoch)).map(|span| span.get_days()).unwrap_or(0)
-}
-
-/// The civil date of a stored day number.
-pub fn date_of_day(day: i32) -> Date {
-    jiff::civil::date(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(i64::from(day)))
-        .unwrap_or(jiff::civil::date(1970, 1, 1))
-}
-
-/// Stored form of an instant.
-pub fn micros(instant: Timestamp) -> i64 {
-    instant.as_microsecond()
-}
-
-/// An instant from its stored form.
-pub fn instant_of(micros: i64) -> StoreResult<Timestamp> {
-    Timestamp::from_microsecond(micros).map_err(|error| StoreError::Database(format!("bad instant {micros}: {error}")))
-}

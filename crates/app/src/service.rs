@@ -6,15 +6,15 @@
 use std::sync::Arc;
 
 use calendar::WorkingTime;
-use jiff::Timestamp;
 
 use crate::access::{Action, Actor, UnitTree};
 use crate::prelude::*;
 use crate::{StoreError, StoreResult};
 
+pub use crate::stored::stored_precision;
+
 pub use crate::audit::AuditReport;
-pub use crate::check::CheckReport;
-pub use crate::documents::{FormIssuer, IssueRequest};
+pub use crate::documents::issuer::{FormIssuer, IssueRequest};
 pub use crate::dossiers::{SubmitRequest, action_of};
 pub use crate::statistics::{Increment, add_increments, increments, unit_daily_increments};
 
@@ -46,12 +46,6 @@ pub struct Service {
     pub(crate) tree: Arc<tokio::sync::RwLock<Arc<UnitTree>>>,
     /// Renders and signs the forms transitions issue; none issued when `None`.
     pub(crate) issuer: Option<Arc<dyn FormIssuer>>,
-}
-
-/// Instants are stored to the microsecond; the state must hold exactly what replaying the stored
-/// events gives, so finer parts are dropped before anything is decided.
-pub fn stored_precision(at: Timestamp) -> Timestamp {
-    Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
 }
 
 pub(crate) fn not_found(what: String) -> StoreError {

@@ -1,17 +1,16 @@
 //! Statistics: the counters every write rolls up (daily, due-opened, due-closed, steps,
 //! per-unit daily, monthly), how a period is summed from them, and the storage they live in.
 
+mod service;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use domain::DomainError;
 use domain::dossier::{self, Channel, DailyCounter, DossierState, Event, StatDelta};
-use domain::stats::{PeriodReport, PeriodSums};
+use domain::stats::PeriodSums;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Action, Actor};
-use crate::service::Service;
 use crate::{StoreResult, date_of_day, day_number};
 
 /// The question a statistics query answers.
@@ -319,32 +318,6 @@ pub trait StatisticsStore: Send + Sync {
     async fn step_stats(&self, unit_id: i64, from: Date, to: Date) -> StoreResult<Vec<StepStat>>;
     /// Every maintained aggregate.
     async fn aggregates(&self) -> StoreResult<Aggregates>;
-}
-
-impl Service {
-    /// Step timings of a unit (internal statistics).
-    pub async fn step_stats(
-        &self,
-        unit_id: i64,
-        from: jiff::civil::Date,
-        to: jiff::civil::Date,
-        actor: &Actor,
-    ) -> StoreResult<Vec<crate::StepStat>> {
-        self.authorize(actor, Action::ReadInternalStats, &[unit_id], "thống kê nội bộ / internal statistics").await?;
-        self.store.step_stats(unit_id, from, to).await
-    }
-
-    /// The period report for a unit (optionally one field or procedure).
-    pub async fn report(&self, query: &StatsQuery) -> StoreResult<PeriodReport> {
-        if query.from > query.to {
-            return Err(DomainError::new(
-                "STATS_INVALID_PERIOD",
-                "ngày bắt đầu sau ngày kết thúc / the period starts after it ends".to_owned(),
-            )
-            .into());
-        }
-        Ok(PeriodReport::from_sums(&self.reads().period_sums(query).await?))
-    }
 }
 
 #[cfg(test)]
