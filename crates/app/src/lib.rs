@@ -25,9 +25,6 @@ pub mod statistics;
 pub mod store;
 pub mod stored;
 
-pub use error::{StoreError, StoreResult};
-pub use store::Store;
-pub use stored::{date_of_day, day_number, instant_of, micros, stored_precision};
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use bulk::{BulkBatch, BulkDossier, BulkStore};
@@ -37,11 +34,14 @@ pub use dossiers::{
     Applicant, ApplyWrite, BuildDossier, DecideEvent, DossierRecord, DossierStore, NewDossierWrite, QueueQuery,
     SqlValue, StoredDossier,
 };
+pub use error::{StoreError, StoreResult};
 pub use statistics::{
     Aggregates, ClosedKey, DAILY_COUNTERS, DayKey, MonthKey, PeriodPart, StatisticsStore, StatsQuery, StepKey,
     StepStat, UnitDayKey, add_counters, first_day_of_month, month_of_day, monthly_of, months_of, nonzero_totals,
     split_period, unit_daily_of,
 };
+pub use store::Store;
+pub use stored::{date_of_day, day_number, instant_of, micros, stored_precision};
 
 /// Every storage trait, for `use app::prelude::*` where a [`Store`] is called.
 pub mod prelude {
@@ -49,4 +49,3 @@ pub mod prelude {
         AccountStore, AuditStore, BulkStore, CatalogueStore, DocumentStore, DossierStore, StatisticsStore, Store,
     };
 }
-

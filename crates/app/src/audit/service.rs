@@ -1,9 +1,9 @@
 //! The audit trail in the service: reads of personal data recorded, trails shown, chains verified.
 
-use jiff::Timestamp;
 use crate::StoreResult;
 use crate::access::{Action, Actor};
 use crate::service::stored_precision;
+use jiff::Timestamp;
 
 use super::*;
 use crate::service::Service;

@@ -1,7 +1,6 @@
 //! Dossiers: intake, the lifecycle's transitions with their access rule, the queue, the public
 //! look-up by receipt secret, and the storage of dossiers and their events.
 
-
 mod service;
 
 use async_trait::async_trait;
@@ -246,4 +245,3 @@ pub trait DossierStore: Send + Sync {
     /// Number of dossiers stored.
     async fn dossier_count(&self) -> StoreResult<i64>;
 }
-

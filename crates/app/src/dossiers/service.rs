@@ -1,14 +1,14 @@
 //! The dossiers' commands and queries in the service: intake, transitions, staff and public reads.
 
-use std::sync::Arc;
-use domain::DomainError;
-use domain::catalog::{Code, normalize_text};
-use domain::dossier::{self, Channel, Context, Event, NewDossier, Transition};
-use jiff::Timestamp;
 use crate::access::{Action, Actor};
 use crate::documents::issuer::{FormIssuer, IssueRequest};
 use crate::service::{Service, denied, not_found, stored_precision};
 use crate::{StoreError, StoreResult};
+use domain::DomainError;
+use domain::catalog::{Code, normalize_text};
+use domain::dossier::{self, Channel, Context, Event, NewDossier, Transition};
+use jiff::Timestamp;
+use std::sync::Arc;
 
 use super::*;
 

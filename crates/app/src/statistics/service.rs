@@ -1,9 +1,9 @@
 //! The statistics' queries in the service.
 
+use crate::StoreResult;
+use crate::access::{Action, Actor};
 use domain::DomainError;
 use domain::stats::PeriodReport;
-use crate::access::{Action, Actor};
-use crate::StoreResult;
 
 use super::*;
 use crate::service::Service;
