@@ -7,7 +7,7 @@ use app::access::Role;
 use app::accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
 use jiff::Timestamp;
 
-use crate::{OTHER_WARD, WARD, instant, seeded};
+use crate::fixtures::{OTHER_WARD, WARD, instant, seeded};
 
 fn new_user(login: &str, created_at: Timestamp) -> NewUser {
     NewUser {

@@ -8,7 +8,7 @@ use app::access::Actor;
 use app::service::{Service, SubmitRequest};
 use domain::dossier::{Channel, Outcome, Transition};
 
-use crate::{OTHER_WARD, THREE_DAY_PROCEDURE, WARD, act, instant, seeded, submit_request};
+use crate::fixtures::{OTHER_WARD, THREE_DAY_PROCEDURE, WARD, act, instant, seeded, submit_request};
 
 /// Every change and every read of personal data leaves an audit entry; the chains verify.
 pub async fn audit_chain(store: Arc<dyn Store>) {

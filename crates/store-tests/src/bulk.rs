@@ -12,7 +12,7 @@ use domain::catalog::Code;
 use domain::dossier::{self, Channel, Context, NewDossier, Outcome, Transition};
 use jiff::Timestamp;
 
-use crate::{OTHER_WARD, THREE_DAY_PROCEDURE, WARD, applicant, instant, seeded, submit_request};
+use crate::fixtures::{OTHER_WARD, THREE_DAY_PROCEDURE, WARD, applicant, instant, seeded, submit_request};
 
 /// The bulk writer's actor and the one-by-one path's (`Actor::system("bulk")`) have one name.
 const ACTOR: &str = "system:bulk";

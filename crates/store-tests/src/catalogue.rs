@@ -5,7 +5,7 @@ use std::sync::Arc;
 use app::Store;
 use domain::catalog::parse_catalog;
 
-use crate::{SAME_DAY_PROCEDURE, UNITS_2025, seeded};
+use crate::fixtures::{SAME_DAY_PROCEDURE, UNITS_2025, seeded};
 
 pub async fn catalogue_import_and_lookup(store: Arc<dyn Store>) {
     let service = seeded(store.clone()).await;

@@ -6,7 +6,7 @@ use app::access::Actor;
 use app::{Store, StoreError};
 use domain::dossier::{Channel, Transition};
 
-use crate::{THREE_DAY_PROCEDURE, instant, seeded, submit_request};
+use crate::fixtures::{THREE_DAY_PROCEDURE, instant, seeded, submit_request};
 
 const PDF_SHA256: &str = "42265d225ba77e7570b3d4bbd6a856d65768bc2686342514464f10b61484e9bf";
 

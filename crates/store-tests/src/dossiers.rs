@@ -11,7 +11,9 @@ use calendar::WorkingTime;
 use domain::dossier::{Channel, Outcome, Status, Transition};
 use jiff::Timestamp;
 
-use crate::{OTHER_WARD, SAME_DAY_PROCEDURE, THREE_DAY_PROCEDURE, WARD, act, instant, seeded, show, submit_request};
+use crate::fixtures::{
+    OTHER_WARD, SAME_DAY_PROCEDURE, THREE_DAY_PROCEDURE, WARD, act, instant, seeded, show, submit_request,
+};
 
 pub async fn full_lifecycle_with_statistics(store: Arc<dyn Store>) {
     let service = seeded(store.clone()).await;

@@ -6,7 +6,7 @@ use app::access::Actor;
 use app::{StatsQuery, Store};
 use domain::dossier::{Channel, Transition};
 
-use crate::{OTHER_WARD, SAME_DAY_PROCEDURE, WARD, instant, seeded, submit_request};
+use crate::fixtures::{OTHER_WARD, SAME_DAY_PROCEDURE, WARD, instant, seeded, submit_request};
 
 /// The board's totals per unit and per field equal the per-unit period sums.
 pub async fn totals_by_unit_and_field(store: Arc<dyn Store>) {

@@ -308,9 +308,7 @@ impl Service {
             .map_err(|_| crate::StoreError::Database("bad receipt key".to_owned()))?;
         mac.update(code.as_bytes());
         let digest = mac.finalize().into_bytes();
-        const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        let bits = digest[..5].iter().fold(0_u64, |bits, byte| (bits << 8) | u64::from(*byte));
-        Ok((0..8).rev().map(|index| char::from(ALPHABET[((bits >> (index * 5)) & 31) as usize])).collect())
+        Ok(crockford().encode(&digest[..5]))
     }
 
     /// Whether `given` is the receipt secret of `code` (case and spaces ignored; compared in
@@ -319,10 +317,7 @@ impl Service {
         let expected = self.receipt_secret(code).await?;
         let given: Vec<u8> =
             given.bytes().filter(|byte| !byte.is_ascii_whitespace()).map(|byte| byte.to_ascii_uppercase()).collect();
-        if given.len() != expected.len() {
-            return Ok(false);
-        }
-        Ok(given.iter().zip(expected.bytes()).fold(0_u8, |difference, (a, b)| difference | (a ^ b)) == 0)
+        Ok(bool::from(subtle::ConstantTimeEq::ct_eq(given.as_slice(), expected.as_bytes())))
     }
 
     /// The public look-up: the dossier when `code` exists and `secret` is its receipt's secret;
@@ -336,5 +331,36 @@ impl Service {
             return Ok(None);
         }
         Ok(Some(record))
+    }
+}
+
+/// Crockford's base32 (digits and capitals without I, L, O, U), most significant bit first, no
+/// padding: 40 bits make 8 characters.
+fn crockford() -> data_encoding::Encoding {
+    let mut spec = data_encoding::Specification::new();
+    spec.symbols.push_str("0123456789ABCDEFGHJKMNPQRSTVWXYZ");
+    #[allow(clippy::expect_used)]
+    spec.encoding().expect("32 distinct ASCII symbols and no padding make a valid base32 specification")
+}
+
+#[cfg(test)]
+mod tests {
+    /// The encoding is the one receipts were printed with (bits taken five by five from the
+    /// most significant), so printed secrets stay valid.
+    #[test]
+    fn crockford_as_printed_on_receipts() {
+        const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let bytes: Vec<u8> = seed.to_be_bytes()[..5].to_vec();
+            let bits = bytes.iter().fold(0_u64, |bits, byte| (bits << 8) | u64::from(*byte));
+            let printed: String =
+                (0..8).rev().map(|index| char::from(ALPHABET[((bits >> (index * 5)) & 31) as usize])).collect();
+            assert_eq!(super::crockford().encode(&bytes), printed);
+        }
+        assert_eq!(super::crockford().encode(&[0xff; 5]), "ZZZZZZZZ");
     }
 }
